@@ -1,0 +1,13 @@
+"""Recurrent layers as torch.nn modules written from tensor operations, drop-in for torch.nn.
+
+    RNNCell, LSTMCell, GRUCell   one time step (cells.py), what students read first
+    RNN, LSTM, GRU               multi-layer, bidirectional, packed-sequence layers (layers.py)
+
+Same constructor arguments, parameter names, init, inputs, outputs and errors as torch.nn, so
+a state_dict loads both ways and the numbers agree.
+"""
+
+from course_lib.torch.cells import GRUCell, LSTMCell, RNNCell
+from course_lib.torch.layers import GRU, LSTM, RNN
+
+__all__ = ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
