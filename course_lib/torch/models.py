@@ -1,0 +1,33 @@
+"""The course's models, one import away: each is a config dataclass plus an nn.Module.
+
+    LanguageModel(LMConfig)            tokens (N, T) -> next-token logits (N, T, V); generate()
+    SequenceClassifier(ClassifierConfig)  padded (N, T) + lengths -> class logits (N, C)
+    Seq2Seq(Seq2SeqConfig)             src (N, S), tgt (N, T) -> logits (N, T-1, V); greedy, beam
+    Forecaster(ForecasterConfig)       window (N, T, D) -> next steps (N, horizon, D); rollout()
+
+All are batch-first. Every config has `cell` ("rnn", "lstm", "gru") and `impl`: "scratch" runs
+the course's own layers (course_lib.torch.layers), "torch" runs torch.nn's; the two hold the same
+parameters, so a state_dict moves between them. Each model lives in its own module
+(models_lm, models_classify, models_seq2seq, models_forecast); shared helpers are in recurrent.
+"""
+
+from course_lib.torch.models_classify import ClassifierConfig, SequenceClassifier
+from course_lib.torch.models_forecast import Forecaster, ForecasterConfig
+from course_lib.torch.models_lm import LanguageModel, LMConfig, sample_next
+from course_lib.torch.models_seq2seq import Decoded, Seq2Seq, Seq2SeqConfig
+from course_lib.torch.recurrent import detach_hidden, make_recurrent
+
+__all__ = [
+    "LMConfig",
+    "LanguageModel",
+    "sample_next",
+    "ClassifierConfig",
+    "SequenceClassifier",
+    "Seq2SeqConfig",
+    "Seq2Seq",
+    "Decoded",
+    "ForecasterConfig",
+    "Forecaster",
+    "detach_hidden",
+    "make_recurrent",
+]
