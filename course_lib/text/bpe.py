@@ -17,6 +17,7 @@ import json
 import operator
 import re
 from collections import Counter
+from itertools import pairwise
 from numbers import Integral
 
 # Letters (\w minus digits and "_"), digits, other non-space symbols (with "_"), then whitespace;
@@ -66,7 +67,7 @@ def train_bpe(corpus, vocab_size, pattern=SPLIT_PATTERN):
     for new_id in range(256, vocab_size):
         pair_counts = Counter()
         for ids, frequency in zip(words, frequencies, strict=True):
-            for pair in zip(ids, ids[1:]):
+            for pair in pairwise(ids):
                 pair_counts[pair] += frequency
         if not pair_counts:
             break
@@ -109,7 +110,7 @@ class BPETokenizer:
             ids = list(chunk.encode("utf-8"))
             while len(ids) > 1:
                 # The earliest-learned merge present in the chunk goes first, as in training.
-                pair = min(zip(ids, ids[1:]), key=lambda p: self._ranks.get(p, float("inf")))
+                pair = min(pairwise(ids), key=lambda p: self._ranks.get(p, float("inf")))
                 if pair not in self._ranks:
                     break
                 ids = _merge(ids, pair, self._ranks[pair])

@@ -95,7 +95,9 @@ def pack_batch(x, lengths, batch_first=True, padding="post"):
     lengths = torch.as_tensor(lengths).to(device="cpu", dtype=torch.int64)  # packing wants CPU int64
     T = x.shape[1 if batch_first else 0]
     if lengths.dim() != 1 or (lengths.numel() and (lengths.min() < 1 or lengths.max() > T)):
-        raise ValueError(f"expected 1-D lengths in [1, {T}] (packing rejects empty sequences), got {lengths.tolist()}")
+        raise ValueError(
+            f"expected 1-D lengths in [1, {T}] (packing rejects empty sequences), got {lengths.tolist()}"
+        )
     if padding == "pre":
         x = pre_to_post_padding(x, lengths.to(x.device), batch_first)
     return pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=False)

@@ -50,7 +50,9 @@ def nearest_neighbours(embeddings, queries, k=5, exclude_self=True, exclude=()):
     queries = np.asarray(queries)
     by_id = queries.dtype.kind in "iu"
     if (by_id and queries.ndim > 1) or (not by_id and queries.dtype.kind != "f"):
-        raise ValueError(f"expected integer ids (Q,) or float vectors (Q, {E}), got {queries.dtype} {queries.shape}")
+        raise ValueError(
+            f"expected integer ids (Q,) or float vectors (Q, {E}), got {queries.dtype} {queries.shape}"
+        )
     single = queries.ndim == (0 if by_id else 1)
     if by_id:
         ids = np.atleast_1d(queries)  # (Q,)
@@ -64,8 +66,9 @@ def nearest_neighbours(embeddings, queries, k=5, exclude_self=True, exclude=()):
     allowed[:, list(exclude)] = False
     if by_id and exclude_self:
         allowed[np.arange(len(ids)), ids] = False
-    if k < 0 or k > allowed.sum(axis=1).min(initial=V):
-        raise ValueError(f"expected 0 <= k <= {allowed.sum(axis=1).min(initial=V)} (the candidates), got k={k}")
+    candidates = int(allowed.sum(axis=1).min(initial=V))  # fewest candidates over the queries
+    if k < 0 or k > candidates:
+        raise ValueError(f"expected 0 <= k <= {candidates} (the candidates left), got k={k}")
     ranked = np.where(allowed, similarities, -np.inf)
     order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]  # (Q, k); stable: ties by ascending id
     top = np.take_along_axis(similarities, order, axis=1)  # (Q, k)
@@ -101,7 +104,7 @@ def pca(x, n_components=2):
     """
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2 or not 1 <= n_components <= min(x.shape):
-        raise ValueError(f"expected x of shape (V, E) with min(V, E) >= n_components={n_components}, got {x.shape}")
+        raise ValueError(f"expected x (V, E) with min(V, E) >= n_components={n_components}, got {x.shape}")
     mean = x.mean(axis=0)  # (E,)
     _, singular_values, components = np.linalg.svd(x - mean, full_matrices=False)  # (r,), (r, E)
     components = components[:n_components]  # (n, E)

@@ -32,7 +32,7 @@ def _as_sequence_array(sequence, index):
     try:
         return np.asarray(sequence)
     except ValueError as error:
-        raise ValueError(f"sequence {index} is ragged (its elements have different shapes): {error}") from None
+        raise ValueError(f"sequence {index} is ragged (elements of different shapes): {error}") from None
 
 
 def _cast_exactly(array, dtype, what):
@@ -131,7 +131,7 @@ def lengths_from_padded(batch, value=0, padding="pre"):
 def _check_lengths(lengths, maxlen):
     lengths = np.asarray(lengths)
     if lengths.ndim != 1 or (lengths.size and lengths.dtype.kind not in "iu"):
-        raise ValueError(f"expected lengths as a 1-D integer array, got dtype {lengths.dtype} shape {lengths.shape}")
+        raise ValueError(f"expected 1-D integer lengths, got dtype {lengths.dtype} shape {lengths.shape}")
     if lengths.size and (lengths.min() < 0 or lengths.max() > maxlen):
         raise ValueError(f"expected lengths in [0, {maxlen}], got min {lengths.min()} max {lengths.max()}")
     return lengths.astype(np.int64)

@@ -67,8 +67,13 @@ class Vocab:
         Returns:
             Vocab. Specials found in the corpus are not counted as corpus tokens.
         """
+        specials = {name for name in (pad, unk, bos, eos) if name is not None}
         if not isinstance(min_freq, Integral) or min_freq < 1:
             raise ValueError(f"min_freq must be an integer >= 1, got {min_freq!r}")
+        if max_size is not None and (not isinstance(max_size, Integral) or max_size < len(specials)):
+            raise ValueError(
+                f"max_size must be None or an integer >= {len(specials)} (the specials), got {max_size}"
+            )
         counts = Counter()
         for position, stream in enumerate(token_streams):
             if isinstance(stream, str):
@@ -79,11 +84,8 @@ class Vocab:
             counts.update(stream)
         # Counter keeps first-insertion order; sorted() is stable: ties keep first occurrence (Keras).
         ordered = sorted(counts.items(), key=lambda item: item[1], reverse=True)
-        specials = {name for name in (pad, unk, bos, eos) if name is not None}
         tokens = [token for token, count in ordered if count >= min_freq and token not in specials]
         if max_size is not None:
-            if not isinstance(max_size, Integral) or max_size < len(specials):
-                raise ValueError(f"max_size must be an integer >= {len(specials)} (the specials), got {max_size!r}")
             tokens = tokens[: max_size - len(specials)]
         return cls(tokens, pad=pad, unk=unk, bos=bos, eos=eos, counts=counts)
 
@@ -147,7 +149,7 @@ class Vocab:
             list of int.
         """
         if isinstance(tokens, str):
-            raise ValueError(f"encode expects a sequence of tokens, got a str {tokens!r:.40}; tokenize it first")
+            raise ValueError(f"encode expects a sequence of tokens, got the str {tokens!r:.40}; tokenize it")
         ids = [self.bos_id] if add_special and self.bos is not None else []
         for token in tokens:
             if skip_unknown and token not in self._stoi:
@@ -183,7 +185,8 @@ class Vocab:
 
     def to_dict(self):
         """JSON-ready dict: the full id -> token list, the specials and the counts."""
-        return {"format": _FORMAT, "version": 1, "itos": self.get_itos(), **self.specials, "counts": self.counts}
+        itos = self.get_itos()
+        return {"format": _FORMAT, "version": 1, "itos": itos, **self.specials, "counts": self.counts}
 
     @classmethod
     def from_dict(cls, data):
