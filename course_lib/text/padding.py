@@ -100,7 +100,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
 def _is_padding(batch, value):
     """(N, T) bool: True where a whole time step equals `value` (NaN matches NaN)."""
     equal = np.isnan(batch) if isinstance(value, float) and np.isnan(value) else batch == value
-    return equal.reshape(*batch.shape[:2], -1).all(axis=-1)
+    step_size = int(np.prod(batch.shape[2:]))  # 1 for (N, T); explicit so T = 0 reshapes too
+    return equal.reshape(*batch.shape[:2], step_size).all(axis=-1)
 
 
 def lengths_from_padded(batch, value=0, padding="pre"):
@@ -121,11 +122,12 @@ def lengths_from_padded(batch, value=0, padding="pre"):
     if batch.ndim < 2:
         raise ValueError(f"expected a batch of shape (N, T) or (N, T, ...), got shape {batch.shape}")
     N, T = batch.shape[:2]
-    real = ~_is_padding(batch, value)  # (N, T)
+    is_padding = _is_padding(batch, value)  # (N, T)
     if padding == "post":
-        real = real[:, ::-1]
-    first_real = np.where(real.any(axis=1), real.argmax(axis=1), T)  # (N,)
-    return (T - first_real).astype(np.int64)
+        is_padding = is_padding[:, ::-1]
+    # The padding run is the prefix (after flipping post-padding) where every step is padding.
+    run = np.logical_and.accumulate(is_padding, axis=1)  # (N, T)
+    return (T - run.sum(axis=1)).astype(np.int64)
 
 
 def _check_lengths(lengths, maxlen):
