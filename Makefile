@@ -9,6 +9,9 @@ BIN := $(VENV)/bin
 DEPS_HASH := $(shell cat pyproject.toml requirements.txt | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(DEPS_HASH)
 LAB_ARGS ?=
+# JupyterLab listens on this machine only (127.0.0.1) and, for that reason, asks for no token;
+# on a shared machine pass LAB_ARGS="--IdentityProvider.token=SECRET". Root (containers) needs --allow-root.
+LAB_DEFAULTS := --ServerApp.ip=127.0.0.1 --IdentityProvider.token= $(if $(filter 0,$(shell id -u)),--allow-root,)
 NB ?=
 GRADE_ARGS ?=
 
@@ -31,7 +34,7 @@ $(STAMP): pyproject.toml requirements.txt
 	@touch $@
 
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab $(LAB_ARGS)
+	cd notebooks && ../$(BIN)/jupyter lab $(LAB_DEFAULTS) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
