@@ -226,6 +226,7 @@ class Seq2Seq(nn.Module):
             if len(finished) >= beam_size or len(alive) == 0:
                 break
         else:
-            finished += [(s.item() / max_len**length_penalty, s, q) for s, q in zip(scores, seqs, strict=True)]
+            norm = max_len**length_penalty  # survivors after max_len steps, finished without eos
+            finished += [(s.item() / norm, s, q) for s, q in zip(scores, seqs, strict=True)]
         _, log_prob, tokens = max(finished, key=lambda f: f[0])
         return tokens, log_prob
