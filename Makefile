@@ -25,7 +25,7 @@ NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.txt
+$(STAMP):
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c "import sys" 2>/dev/null; then \
 		echo "Creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
 	$(BIN)/python -m pip install --quiet --upgrade pip
