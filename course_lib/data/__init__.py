@@ -16,5 +16,5 @@ from course_lib.data.corpus import TextCorpus, load_python_docs
 from course_lib.data.footprint import data_footprint, distribution_size_mb
 from course_lib.data.pronunciations import PairData, PairSplit, load_cmudict
 from course_lib.data.surnames import SURNAME_LOCALES, LabelledTexts, TextClassificationData, load_surnames
-from course_lib.data.weather import TimeSeries, load_seattle_hourly_temperature, load_seattle_weather
 from course_lib.data.synthetic import adding_problem, delayed_recall
+from course_lib.data.weather import TimeSeries, load_seattle_hourly_temperature, load_seattle_weather
