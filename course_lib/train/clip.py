@@ -20,7 +20,7 @@ def grad_norm(parameters: Iterable[torch.Tensor]) -> float:
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return 0.0
-    norms = torch.stack([g.detach().float().norm(2) for g in grads])  # (P,) one per tensor
+    norms = torch.stack([g.detach().norm(2).double() for g in grads])  # (P,) one per tensor
     return float(norms.norm(2))
 
 
