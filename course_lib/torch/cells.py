@@ -141,7 +141,8 @@ class _CellBase(nn.Module):
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
         check_input_size(input, self.input_size)
-        is_batched = input.dim() == 2
+        dims = input.dim()
+        is_batched = dims == 2
         if not is_batched:
             input = input.unsqueeze(0)  # (1, D)
         N = input.size(0)
@@ -150,8 +151,8 @@ class _CellBase(nn.Module):
             return input, (zeros,) * num_states, is_batched
         states = []
         for k, value in enumerate(hx):
-            if value.dim() != input.dim():
-                raise ValueError(f"{name}: Expected hx[{k}] to be {input.dim()}D like the input, "
+            if value.dim() != dims:
+                raise ValueError(f"{name}: Expected hx[{k}] to be {dims}D like the input, "
                                  f"got {value.dim()}D instead")
             value = value if is_batched else value.unsqueeze(0)  # (N, H)
             check_hidden_size(value, (N, self.hidden_size), f"hx[{k}]" if num_states > 1 else "hidden")

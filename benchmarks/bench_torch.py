@@ -1,0 +1,86 @@
+"""Forward + backward time of course_lib.torch's RNN, LSTM and GRU against torch.nn, CPU, float32.
+
+Run from the repository root:
+    python benchmarks/bench_torch.py            # the full table, about a minute
+    python benchmarks/bench_torch.py --quick    # a tiny smoke run
+
+Both implementations run in the same process on the same input with the same weights. Each
+timing is the median of several repeats of forward and output.sum().backward() after one
+warm-up; a pause between rounds lets a shared machine settle. The ratio is course_lib / torch.nn.
+"""
+
+import argparse
+import statistics
+import time
+
+import torch
+
+import course_lib.torch as scratch
+
+CELLS = ("LSTM", "GRU", "RNN")
+# Targets at H=256 (the issue's): the ratio course_lib / torch.nn should stay below these.
+TARGETS = {"LSTM": 1.5, "GRU": 1.2, "RNN": 1.2}
+# (N, T, D, H): the reference size, twice the T to expose scaling in T (a ratio that grows with T
+# means a backward that is quadratic in T), a small H where per-step Python overhead dominates,
+# and a large size where the matmuls dominate.
+FULL = [(32, 100, 64, 256), (32, 200, 64, 256), (32, 100, 64, 128), (64, 200, 64, 512)]
+QUICK = [(4, 10, 8, 16)]
+PAUSE_S = 0.2
+
+
+def forward_backward_seconds(module: torch.nn.Module, x: torch.Tensor) -> float:
+    """Seconds of one forward pass and output.sum().backward()."""
+    module.zero_grad(set_to_none=True)
+    x.grad = None
+    start = time.perf_counter()
+    output, _ = module(x)
+    output.sum().backward()
+    return time.perf_counter() - start
+
+
+def compare(cell: str, N: int, T: int, D: int, H: int, repeats: int) -> tuple[float, float]:
+    """Median (torch.nn seconds, course_lib seconds) for one cell type and size.
+
+    Same weights and input. The two run in alternating order within each round (ABBA), so
+    drift in the machine's load hits both alike; a pause precedes every round.
+    """
+    reference = getattr(torch.nn, cell)(D, H)
+    ours = getattr(scratch, cell)(D, H)
+    ours.load_state_dict(reference.state_dict())
+    x = torch.randn(T, N, D, requires_grad=True)
+    modules = {"torch.nn": reference, "course_lib": ours}
+    for module in modules.values():  # warm-up: allocator, thread pool
+        forward_backward_seconds(module, x)
+    seconds = {name: [] for name in modules}
+    for r in range(repeats):
+        time.sleep(PAUSE_S)
+        for name in (list(modules) if r % 2 == 0 else list(modules)[::-1]):
+            seconds[name].append(forward_backward_seconds(modules[name], x))
+    return statistics.median(seconds["torch.nn"]), statistics.median(seconds["course_lib"])
+
+
+def repeats_for(N: int, T: int, H: int, quick: bool) -> int:
+    """Fewer repeats for the big sizes so the whole run takes about a minute."""
+    if quick:
+        return 1
+    return 3 if N * T * H >= 64 * 200 * 512 else 9
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (smoke run)")
+    args = parser.parse_args()
+    sizes = QUICK if args.quick else FULL
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU; forward + backward")
+    print(f"{'cell':<5} {'N':>3} {'T':>4} {'D':>3} {'H':>4} {'torch.nn ms':>12} {'course_lib ms':>14} "
+          f"{'ratio':>6} {'target':>7}")
+    for N, T, D, H in sizes:
+        for cell in CELLS:
+            t_ref, t_ours = compare(cell, N, T, D, H, repeats_for(N, T, H, args.quick))
+            target = f"{TARGETS[cell]:.1f}x" if H == 256 else ""
+            print(f"{cell:<5} {N:>3} {T:>4} {D:>3} {H:>4} {1e3 * t_ref:>12.1f} {1e3 * t_ours:>14.1f} "
+                  f"{t_ours / t_ref:>5.2f}x {target:>7}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

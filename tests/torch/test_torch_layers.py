@@ -1,0 +1,266 @@
+"""course_lib.torch RNN, LSTM and GRU against torch.nn: forward, every gradient, parameters, errors.
+
+Each case copies the state_dict of a torch.nn layer with parameters from the rng fixture and runs
+both on the same input, in float64 at TORCH_FLOAT64 (the issue's 1e-9) unless stated otherwise.
+"""
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+
+import course_lib.torch as ct
+from course_lib.check import TORCH_FLOAT64, forward_tol, gradient_tol
+
+# name -> (torch.nn class, ours, constructor keywords)
+LAYERS = {
+    "rnn_tanh": (nn.RNN, ct.RNN, {}),
+    "rnn_relu": (nn.RNN, ct.RNN, {"nonlinearity": "relu"}),
+    "lstm": (nn.LSTM, ct.LSTM, {}),
+    "gru": (nn.GRU, ct.GRU, {}),
+}
+T, N, D, H = 5, 3, 4, 3  # D != H catches transposed weights
+LENGTHS = {"sorted": [5, 3, 2], "unsorted": [2, 5, 3]}
+# num_layers, bidirectional, batch_first, bias
+CONFIGS = list(itertools.product([1, 2], [False, True], [False, True], [True, False]))
+CONFIG_IDS = [f"L{L}-{'bi' if bi else 'uni'}-{'bf' if bf else 'tm'}-{'bias' if b else 'nobias'}"
+              for L, bi, bf, b in CONFIGS]
+INPUTS = ["padded", "packed_sorted", "packed_unsorted", "unbatched"]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny tensors: one thread avoids oversubscribing the shared CPU cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def tensor(rng, *shape, dtype=torch.float64):
+    return torch.from_numpy(rng.standard_normal(shape)).to(dtype)
+
+
+def make_pair(name, rng, dtype=torch.float64, **kwargs):
+    """(torch.nn layer, our layer) with the same random parameters."""
+    reference_cls, our_cls, extra = LAYERS[name]
+    reference = reference_cls(D, H, dtype=dtype, **extra, **kwargs)
+    with torch.no_grad():
+        for p in reference.parameters():
+            p.copy_(torch.from_numpy(rng.uniform(-0.7, 0.7, p.shape)))
+    ours = our_cls(D, H, dtype=dtype, **extra, **kwargs)
+    ours.load_state_dict(reference.state_dict())
+    return reference, ours
+
+
+def make_input(kind, batch_first, rng, dtype=torch.float64):
+    """(x, lengths or None): x is (T, N, D), (N, T, D) if batch_first, or (T, D) if unbatched."""
+    if kind == "unbatched":
+        return tensor(rng, T, D, dtype=dtype), None
+    shape = (N, T, D) if batch_first else (T, N, D)
+    lengths = LENGTHS[kind.removeprefix("packed_")] if kind.startswith("packed") else None
+    return tensor(rng, *shape, dtype=dtype), lengths
+
+
+def forward_backward(layer, x, lengths, hx, rng_seed):
+    """Outputs (output or packed data, h_n[, c_n]) and gradients of a random linear loss with respect
+    to x, hx and every parameter. rng_seed fixes the upstream gradients so both layers get the same."""
+    x = x.detach().clone().requires_grad_()
+    hx = None if hx is None else tuple(h.detach().clone().requires_grad_() for h in hx)
+    inp = x
+    if lengths is not None:
+        inp = pack_padded_sequence(x, torch.tensor(lengths), batch_first=layer.batch_first,
+                                   enforce_sorted=lengths == sorted(lengths, reverse=True))
+    out, state = layer(inp, None if hx is None else (hx if len(hx) == 2 else hx[0]))
+    if lengths is not None:
+        assert isinstance(out, PackedSequence)
+        out = out.data
+    outputs = (out, *(state if isinstance(state, tuple) else (state,)))
+    generator = torch.Generator().manual_seed(rng_seed)
+    loss = sum((torch.randn(o.shape, generator=generator, dtype=o.dtype) * o).sum() for o in outputs)
+    return outputs, torch.autograd.grad(loss, [x, *(hx or ()), *layer.parameters()])
+
+
+def assert_close(actual, expected, tol, stage):
+    """Shape and dtype first, then values within tol; the message names the stage that failed."""
+    assert actual.shape == expected.shape, f"{stage}: shape {tuple(actual.shape)} != {tuple(expected.shape)}"
+    assert actual.dtype == expected.dtype, f"{stage}: dtype {actual.dtype} != {expected.dtype}"
+    torch.testing.assert_close(actual, expected, rtol=tol.rtol, atol=tol.atol, msg=lambda m: f"{stage}: {m}")
+
+
+def assert_matches_torch(name, rng, kind="padded", with_hx=True, dtype=torch.float64, **kwargs):
+    reference, ours = make_pair(name, rng, dtype, **kwargs)
+    x, lengths = make_input(kind, ours.batch_first, rng, dtype)
+    layers_dirs = ours.num_layers * (2 if ours.bidirectional else 1)
+    hx_shape = (layers_dirs, H) if kind == "unbatched" else (layers_dirs, N, H)
+    hx = tuple(tensor(rng, *hx_shape, dtype=dtype) for _ in range(2 if name == "lstm" else 1))
+    hx = hx if with_hx else None
+    expected_out, expected_grads = forward_backward(reference, x, lengths, hx, rng_seed=1)
+    actual_out, actual_grads = forward_backward(ours, x, lengths, hx, rng_seed=1)
+    f_tol = TORCH_FLOAT64 if dtype == torch.float64 else forward_tol(dtype)
+    g_tol = TORCH_FLOAT64 if dtype == torch.float64 else gradient_tol(dtype)
+    for stage, a, e in zip(["output", "h_n", "c_n"], actual_out, expected_out, strict=False):
+        assert_close(a, e, f_tol, f"forward {stage}")
+    names = ["input"] + [f"hx[{k}]" for k in range(len(hx or ()))] + [n for n, _ in ours.named_parameters()]
+    for stage, a, e in zip(names, actual_grads, expected_grads, strict=True):
+        assert_close(a, e, g_tol, f"gradient of {stage}")
+
+
+# ---------------------------------------------------------------- reference: torch.nn
+
+
+@pytest.mark.parametrize("with_hx", [True, False], ids=["hx", "hx_none"])
+@pytest.mark.parametrize("kind", INPUTS)
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_matches_torch_float64(name, config, kind, with_hx, rng):
+    num_layers, bidirectional, batch_first, bias = config
+    assert_matches_torch(name, rng, kind, with_hx, num_layers=num_layers, bidirectional=bidirectional,
+                         batch_first=batch_first, bias=bias)
+
+
+@pytest.mark.parametrize("kind", ["padded", "packed_unsorted"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_matches_torch_float32(name, kind, rng):
+    """torch.nn's float32 LSTM runs oneDNN's fused kernel: equal only to the float32 tolerances."""
+    assert_matches_torch(name, rng, kind, dtype=torch.float32, num_layers=2, bidirectional=True)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_packed_output_keeps_torch_batch_sizes_and_indices(name, rng):
+    reference, ours = make_pair(name, rng)
+    x, lengths = make_input("packed_unsorted", False, rng)
+    packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+    expected, actual = reference(packed)[0], ours(packed)[0]
+    for field in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+        assert torch.equal(getattr(actual, field), getattr(expected, field)), field
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_single_step_and_single_sequence_match_torch(name, rng):
+    """T = 1 and N = 1, the edges where a time or batch index is easily dropped."""
+    for shape in [(1, N, D), (T, 1, D)]:
+        reference, ours = make_pair(name, rng, num_layers=2, bidirectional=True)
+        x = tensor(rng, *shape)
+        for a, e in zip(ours(x), reference(x), strict=True):
+            for a_k, e_k in zip(a if isinstance(a, tuple) else (a,), e if isinstance(e, tuple) else (e,),
+                                strict=True):
+                assert_close(a_k, e_k, TORCH_FLOAT64, f"forward, input {shape}")
+
+
+# ---------------------------------------------------------------- parameters and init
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_parameters_have_torch_names_shapes_and_order(name, config, rng):
+    num_layers, bidirectional, batch_first, bias = config
+    reference, ours = make_pair(name, rng, num_layers=num_layers, bidirectional=bidirectional,
+                                batch_first=batch_first, bias=bias)
+    expected = [(n, p.shape) for n, p in reference.named_parameters()]
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == expected
+    reference.load_state_dict(ours.state_dict())  # and back the other way
+    assert [[p.shape for p in ws] for ws in ours.all_weights] == [
+        [p.shape for p in ws] for ws in reference.all_weights]
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_init_draws_the_same_numbers_as_torch(name):
+    """Same seed, same weights: U(-1/sqrt(H), 1/sqrt(H)) drawn in registration order."""
+    reference_cls, our_cls, extra = LAYERS[name]
+    with torch.random.fork_rng():  # the global generator is restored afterwards
+        torch.manual_seed(7)
+        expected = reference_cls(D, 16, num_layers=2, bidirectional=True, **extra).state_dict()
+        torch.manual_seed(7)
+        actual = our_cls(D, 16, num_layers=2, bidirectional=True, **extra).state_dict()
+    for key, value in expected.items():
+        assert torch.equal(actual[key], value), key
+        assert value.abs().max() <= 1 / 16**0.5
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_repr_and_attributes_match_torch(name, rng):
+    kwargs = {"num_layers": 2, "bias": False, "batch_first": True, "dropout": 0.5, "bidirectional": True}
+    reference, ours = make_pair(name, rng, **kwargs)
+    assert repr(ours) == repr(reference)
+    for attribute in ["input_size", "hidden_size", *kwargs, "mode", "proj_size"]:
+        assert getattr(ours, attribute) == getattr(reference, attribute), attribute
+
+
+def test_layers_accept_torch_positional_arguments():
+    """RNN takes nonlinearity as its fourth positional argument, like torch.nn.RNN."""
+    layer = ct.RNN(4, 3, 2, "relu", False, True, 0.0, True)
+    assert (layer.num_layers, layer.nonlinearity, layer.bias, layer.batch_first, layer.bidirectional) == (
+        2, "relu", False, True, True)
+    lstm = ct.LSTM(4, 3, 2, False, True, 0.0, True)
+    assert (lstm.num_layers, lstm.bias, lstm.batch_first, lstm.bidirectional) == (2, False, True, True)
+
+
+def test_layer_device_and_dtype_arguments():
+    layer = ct.GRU(4, 3, device="cpu", dtype=torch.float64)
+    assert all(p.dtype == torch.float64 and p.device.type == "cpu" for p in layer.parameters())
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_wrong_input_size_raises_torch_error(name, rng):
+    _, ours = make_pair(name, rng)
+    message = f"input.size\\(-1\\) must be equal to input_size. Expected {D}, got 2"
+    with pytest.raises(RuntimeError, match=message):
+        ours(tensor(rng, T, N, 2))
+
+
+@pytest.mark.parametrize("bad", ["hidden_size", "batch", "layers", "dims"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_wrong_hx_shape_raises_like_torch(name, bad, rng):
+    """Same exception type and message as torch.nn for each kind of wrong hx."""
+    reference, ours = make_pair(name, rng)
+    shape = {"hidden_size": (1, N, H + 1), "batch": (1, N + 1, H), "layers": (2, N, H), "dims": (N, H)}[bad]
+    h = tensor(rng, *shape)
+    hx = (h, tensor(rng, 1, N, H)) if name == "lstm" else h
+    x = tensor(rng, T, N, D)
+    with pytest.raises(RuntimeError) as expected:
+        reference(x, hx)
+    with pytest.raises(RuntimeError) as actual:
+        ours(x, hx)
+    if bad != "dims":  # torch's LSTM words the dims error for (hx, cx) together
+        assert str(actual.value) == str(expected.value)
+    else:
+        assert "3-D" in str(actual.value) and "2-D" in str(actual.value)
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_rejects_wrong_input_dims_and_dtype(name, rng):
+    _, ours = make_pair(name, rng)
+    with pytest.raises(ValueError, match="Expected input to be 2D or 3D, got 4D"):
+        ours(tensor(rng, 1, T, N, D))
+    with pytest.raises(ValueError, match="does not match weight dtype"):
+        ours(tensor(rng, T, N, D, dtype=torch.float32))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [({"dropout": 1.5}, ValueError), ({"dropout": True}, ValueError), ({"hidden_size": 0}, ValueError),
+     ({"num_layers": 0}, ValueError), ({"bias": 1}, TypeError), ({"input_size": 2.0}, TypeError)],
+    ids=["dropout_range", "dropout_bool", "hidden_zero", "layers_zero", "bias_type", "input_size_type"],
+)
+def test_layer_constructor_rejects_what_torch_rejects(kwargs, error):
+    args = {"input_size": D, "hidden_size": H, **kwargs}
+    with pytest.raises(error):
+        nn.LSTM(**args)
+    with pytest.raises(error):
+        ct.LSTM(**args)
+
+
+def test_dropout_with_one_layer_warns_like_torch():
+    with pytest.warns(UserWarning, match="non-zero dropout expects num_layers greater than 1"):
+        ct.GRU(D, H, dropout=0.3)
+
+
+def test_rnn_rejects_unknown_nonlinearity():
+    with pytest.raises(ValueError, match="Unknown nonlinearity 'gelu'"):
+        ct.RNN(D, H, nonlinearity="gelu")
