@@ -11,8 +11,10 @@ occurrence order) and then calls `list.sort(key=count, reverse=True)`, a stable 
 a Vocab built from `text_to_word_sequence` streams reproduces Keras's `word_index` (plus "<pad>" at 0).
 
     >>> streams = [["i", "love", "neural", "network"], ["you", "love", "neural", "network"]]
-    >>> Vocab.build(streams, unk=None).get_itos()
+    >>> Vocab(streams, unk=None).get_itos()
     ['<pad>', 'love', 'neural', 'network', 'i', 'you']
+    >>> Vocab(streams, oov_token="<OOV>").encode(["i", "hate", "rnns"])
+    [5, 1, 1]
 """
 
 import json
@@ -22,19 +24,114 @@ from numbers import Integral
 import numpy as np
 
 _FORMAT = "course_lib.text.Vocab"
+_UNSET = object()  # tells "oov_token not given" apart from oov_token=None
+
+
+def count_tokens(token_streams):
+    """Count tokens in first-occurrence order.
+
+    Args:
+        token_streams: an iterable of token sequences ([["i", "love"], ["you"]]), or one flat
+            sequence of str tokens (["i", "love", "you"]). A flat item holding whitespace
+            ("i love you") is raw text, not a token, and raises ValueError: tokenize it first.
+    Returns:
+        collections.Counter {token: count}, keys in first-occurrence order.
+    """
+    counts = Counter()
+    kinds = set()
+    for position, item in enumerate(token_streams):
+        if isinstance(item, str):
+            kinds.add("flat")
+            if len(item) > 1 and any(c.isspace() for c in item):
+                raise ValueError(
+                    f"item {position} ({item!r:.40}) looks like raw text, not a token: tokenize it "
+                    "first, e.g. [word_tokenize(s) for s in texts], or wrap a token list in a list"
+                )
+            tokens = [item]
+        else:
+            kinds.add("nested")
+            try:
+                tokens = list(item)
+            except TypeError:
+                raise ValueError(
+                    f"expected token sequences, got {type(item).__name__} at position {position}"
+                ) from None
+        if len(kinds) > 1:
+            raise ValueError(f"item {position} mixes str tokens and token sequences in one corpus")
+        for token in tokens:
+            _check_token(token, "token")
+        counts.update(tokens)
+    return counts
 
 
 class Vocab:
     """Token <-> id lookup with reserved special tokens; see the module docstring for the id layout."""
 
-    def __init__(self, tokens, pad="<pad>", unk="<unk>", bos=None, eos=None, counts=None):
-        """Make a vocabulary from corpus tokens already in id order (use `Vocab.build` to count).
+    def __init__(
+        self,
+        token_streams=(),
+        min_freq=1,
+        max_size=None,
+        pad="<pad>",
+        unk="<unk>",
+        bos=None,
+        eos=None,
+        oov_token=_UNSET,
+    ):
+        """Count tokens and keep the frequent ones.
 
         Args:
-            tokens: iterable of distinct str, given ids after the specials, in this order.
-            pad: name of the padding token (id 0). unk, bos, eos: names or None for "absent".
-            counts: optional {token: count} kept for inspection (`vocab.counts`).
+            token_streams: iterable of token sequences (one list of str per sentence), or one
+                flat list of str tokens; see count_tokens.
+            min_freq: keep tokens seen at least this many times.
+            max_size: the largest allowed len(vocab), specials included (like torchtext's
+                `max_tokens`, and Keras's `num_words`, which counts the reserved 0); None for no limit.
+            pad: name of the padding token, id 0 (always present).
+            unk, bos, eos: special token names, or None for "absent"; unk=None means no <unk>,
+                and then encoding an unknown token raises KeyError (or is skipped on request).
+            oov_token: Keras's name for `unk`; when given it replaces `unk`.
+        Specials found in the corpus are not counted as corpus tokens.
         """
+        unk = unk if oov_token is _UNSET else oov_token
+        specials = self._set_specials(pad, unk, bos, eos)
+        if isinstance(min_freq, bool) or not isinstance(min_freq, Integral) or min_freq < 1:
+            raise ValueError(f"min_freq must be an integer >= 1, got {min_freq!r}")
+        if max_size is not None and (not isinstance(max_size, Integral) or max_size < len(specials)):
+            raise ValueError(
+                f"max_size must be None or an integer >= {len(specials)} (the specials), got {max_size}"
+            )
+        counts = count_tokens(token_streams)
+        # Counter keeps first-insertion order; sorted() is stable: ties keep first occurrence (Keras).
+        ordered = sorted(counts.items(), key=lambda item: item[1], reverse=True)
+        tokens = [token for token, count in ordered if count >= min_freq and token not in specials]
+        if max_size is not None:
+            tokens = tokens[: max_size - len(specials)]
+        self._set_tokens(specials + tokens)
+        self.counts = dict(counts)
+
+    @classmethod
+    def build(cls, token_streams, min_freq=1, max_size=None, pad="<pad>", unk="<unk>", bos=None, eos=None):
+        """Same as Vocab(token_streams, ...): count tokens and keep the frequent ones."""
+        return cls(token_streams, min_freq, max_size, pad, unk, bos, eos)
+
+    @classmethod
+    def from_itos(cls, tokens, pad="<pad>", unk="<unk>", bos=None, eos=None, counts=None):
+        """A vocabulary with a given order: ids follow the specials in the order of `tokens`.
+
+        Args:
+            tokens: distinct str; specials among them are skipped (so a full itos list works).
+            pad, unk, bos, eos: as in Vocab(...). counts: optional {token: count} to keep.
+        """
+        vocab = cls(pad=pad, unk=unk, bos=bos, eos=eos)
+        specials = vocab.get_itos()
+        tokens = list(tokens)
+        for token in tokens:
+            _check_token(token, "token")
+        vocab._set_tokens(specials + [token for token in tokens if token not in specials])
+        vocab.counts = dict(counts) if counts is not None else {}
+        return vocab
+
+    def _set_specials(self, pad, unk, bos, eos):
         if not isinstance(pad, str):
             raise ValueError(f"pad must be a str (id 0 is always reserved), got {pad!r}")
         specials = [name for name in (pad, unk, bos, eos) if name is not None]
@@ -43,51 +140,13 @@ class Vocab:
         if len(set(specials)) != len(specials):
             raise ValueError(f"special tokens must be distinct, got {specials}")
         self.pad, self.unk, self.bos, self.eos = pad, unk, bos, eos
-        self._itos = list(specials)
-        for token in tokens:
-            _check_token(token, "token")
-            if token in specials:
-                continue
-            self._itos.append(token)
+        return specials
+
+    def _set_tokens(self, itos):
+        self._itos = list(itos)
         self._stoi = {token: i for i, token in enumerate(self._itos)}
         if len(self._stoi) != len(self._itos):
             raise ValueError("tokens must be distinct")
-        self.counts = dict(counts) if counts is not None else {}
-
-    @classmethod
-    def build(cls, token_streams, min_freq=1, max_size=None, pad="<pad>", unk="<unk>", bos=None, eos=None):
-        """Count tokens and keep the frequent ones.
-
-        Args:
-            token_streams: iterable of token sequences (e.g. one list of str per sentence).
-            min_freq: keep tokens seen at least this many times.
-            max_size: the largest allowed len(vocab), specials included (like torchtext's
-                `max_tokens`, and Keras's `num_words`, which counts the reserved 0); None for no limit.
-            pad, unk, bos, eos: special token names, as in `Vocab(...)`; unk=None means no <unk>.
-        Returns:
-            Vocab. Specials found in the corpus are not counted as corpus tokens.
-        """
-        specials = {name for name in (pad, unk, bos, eos) if name is not None}
-        if not isinstance(min_freq, Integral) or min_freq < 1:
-            raise ValueError(f"min_freq must be an integer >= 1, got {min_freq!r}")
-        if max_size is not None and (not isinstance(max_size, Integral) or max_size < len(specials)):
-            raise ValueError(
-                f"max_size must be None or an integer >= {len(specials)} (the specials), got {max_size}"
-            )
-        counts = Counter()
-        for position, stream in enumerate(token_streams):
-            if isinstance(stream, str):
-                raise ValueError(
-                    f"expected an iterable of token sequences, got a str at position {position} "
-                    f"({stream!r:.40}); tokenize it first, e.g. [char_tokenize(s) for s in texts]"
-                )
-            counts.update(stream)
-        # Counter keeps first-insertion order; sorted() is stable: ties keep first occurrence (Keras).
-        ordered = sorted(counts.items(), key=lambda item: item[1], reverse=True)
-        tokens = [token for token, count in ordered if count >= min_freq and token not in specials]
-        if max_size is not None:
-            tokens = tokens[: max_size - len(specials)]
-        return cls(tokens, pad=pad, unk=unk, bos=bos, eos=eos, counts=counts)
 
     def __len__(self):
         return len(self._itos)
@@ -194,7 +253,7 @@ class Vocab:
         if data.get("format") != _FORMAT:
             raise ValueError(f"expected a dict with format {_FORMAT!r}, got format {data.get('format')!r}")
         specials = {name: data[name] for name in ("pad", "unk", "bos", "eos")}
-        vocab = cls(data["itos"], counts=data.get("counts"), **specials)
+        vocab = cls.from_itos(data["itos"], counts=data.get("counts"), **specials)
         if vocab.get_itos() != data["itos"]:
             raise ValueError("itos does not start with the specials in the order pad, unk, bos, eos")
         return vocab

@@ -1,5 +1,6 @@
 """Vocab: Keras's ordering on the lecture example, specials, limits, round trips, JSON."""
 
+import doctest
 import json
 from collections import Counter
 
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course_lib.text import Vocab, char_tokenize, text_to_word_sequence
+from course_lib.text import vocab as vocab_module
 
 SENTENCES = [
     "I love neural network",
@@ -177,12 +179,48 @@ def test_decode_accepts_numpy_integers_and_integral_floats(streams):
     assert vocab.decode(np.array([2.0, 1.0])) == ["i", "love"]
 
 
-def test_build_rejects_raw_strings_and_non_str_tokens():
-    with pytest.raises(ValueError, match="str at position 0"):
-        Vocab.build(["I love rnns"])
-    with pytest.raises(ValueError, match="int"):
-        Vocab.build([[1, 2]])
+def test_constructor_counts_streams_and_accepts_keras_oov_token(streams):
+    assert Vocab(streams, unk=None) == Vocab.build(streams, unk=None)
+    assert Vocab(streams, oov_token=None).unk_id is None
+    keras_oov = Vocab(streams, oov_token="<OOV>")
+    assert keras_oov.get_itos()[:3] == ["<pad>", "<OOV>", "love"]
+    assert keras_oov.encode(["i", "hate"]) == [3, 1]
+
+
+def test_a_flat_token_list_is_one_stream():
+    assert Vocab(["b", "a", "b", " "], unk=None).get_itos() == ["<pad>", "b", "a", " "]
+
+
+def test_explicit_order_with_from_itos():
+    vocab = Vocab.from_itos(["z", "y", "<unk>"], bos="<s>")
+    assert vocab.get_itos() == ["<pad>", "<unk>", "<s>", "z", "y"]
+    assert vocab.counts == {}
+
+
+@pytest.mark.parametrize(
+    "corpus, match",
+    [
+        (["I love rnns"], "raw text"),
+        ([[1, 2]], "int"),
+        ([["a"], "b"], "mixes"),
+        ([["a"], 3], "expected token sequences"),
+    ],
+    ids=["raw-text", "int-tokens", "mixed", "non-iterable"],
+)
+def test_bad_corpora_raise_value_error(corpus, match):
+    with pytest.raises(ValueError, match=match):
+        Vocab(corpus)
+
+
+def test_bad_specials_and_raw_text_to_encode():
     with pytest.raises(ValueError, match="tokenize"):
-        Vocab.build([["a"]]).encode("a")
+        Vocab([["a"]]).encode("a")
     with pytest.raises(ValueError, match="distinct"):
-        Vocab(["a"], unk="<pad>")
+        Vocab([["a"]], unk="<pad>")
+    with pytest.raises(ValueError, match="pad must be a str"):
+        Vocab([["a"]], pad=None)
+
+
+def test_module_docstring_examples_run():
+    failures, attempted = doctest.testmod(vocab_module)
+    assert attempted > 0 and failures == 0
