@@ -10,6 +10,7 @@ import numpy as np
 
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 NONLINEARITIES = ("tanh", "relu")
+CELL_GATES = {"rnn": 1, "lstm": 4, "gru": 3, "cho_gru": 3}  # G: blocks of H rows in each weight
 
 
 def check_shape(name, array, dims, known=None):
@@ -19,17 +20,21 @@ def check_shape(name, array, dims, known=None):
     """
     array = np.asarray(array)
     known = known or {}
-    fits = array.ndim == len(dims) and all(
-        array.shape[axis] == known[dim][0] for axis, dim in enumerate(dims) if dim in known
-    )
+    sizes = [_size(dim, known) for dim in dims]  # None: any size
+    fits = array.ndim == len(dims) and all(s in (None, n) for s, n in zip(sizes, array.shape, strict=True))
     if not fits:
         raise ValueError(f"{name}: expected {_describe(dims, known)}, got shape {array.shape}")
     return array
 
 
+def _size(dim, known):
+    """The required size of an axis: a literal int, a known letter's size, or None (any size)."""
+    return dim if isinstance(dim, int) else known.get(dim, (None,))[0]
+
+
 def _describe(dims, known):
     """'(N, T, D) with N=2, T=3 from x and D=5 from weight_ih' (sizes grouped by where they come from)."""
-    text = "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+    text = "(" + ", ".join(map(str, dims)) + ("," if len(dims) == 1 else "") + ")"
     groups = []
     for dim in dims:
         if dim not in known:
@@ -72,6 +77,17 @@ def check_nonlinearity(nonlinearity):
         raise ValueError(f"nonlinearity: expected 'tanh' or 'relu', got {nonlinearity!r}")
 
 
+def check_cell_options(cell, c0, nonlinearity):
+    """Reject unknown cells and options that the chosen cell does not have."""
+    if cell not in CELL_GATES:
+        raise ValueError(f"cell: expected one of {tuple(CELL_GATES)}, got {cell!r}")
+    if c0 is not None and cell != "lstm":
+        raise ValueError(f"c0: only an LSTM has a cell state, got c0 for cell={cell!r}")
+    if nonlinearity != "tanh" and cell != "rnn":
+        raise ValueError(f"nonlinearity: only the RNN takes one, got {nonlinearity!r} for cell={cell!r}")
+    check_nonlinearity(nonlinearity)
+
+
 def float_dtype(*arrays):
     """The dtype the computation runs in: NumPy's promotion of the inputs, float64 for integers."""
     dtype = np.result_type(*arrays)
@@ -99,6 +115,8 @@ def sequence_inputs(x, h0, params, gates, cell, h_name="h0"):
     """Validate a sequence x (N, T, D) and h0 (N, H) (None means zeros); return x, h0, H, dtype."""
     D, H = cell_sizes(params, gates, cell)
     x = check_shape("x", x, ("N", "T", "D"), {"D": (D, "weight_ih")})
+    if x.shape[1] == 0:
+        raise ValueError(f"x: expected (N, T, D) with at least one time step, got shape {x.shape}")
     h0 = check_state(h_name, h0, x.shape[0], H, x.dtype)
     dtype = float_dtype(x, h0, *(params[key] for key in PARAM_KEYS))
     return x, h0, H, dtype
@@ -109,3 +127,10 @@ def check_state(name, state, N, H, dtype):
     if state is None:
         return np.zeros((N, H), dtype=float_dtype(dtype))
     return check_shape(name, state, ("N", "H"), {"N": (N, "x"), "H": (H, "weight_hh")})
+
+
+def check_sizes(**sizes):
+    """Every size must be a positive integer."""
+    for name, size in sizes.items():
+        if not isinstance(size, (int, np.integer)) or isinstance(size, bool) or size < 1:
+            raise ValueError(f"{name}: expected a positive integer, got {size!r}")

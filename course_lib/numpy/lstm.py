@@ -6,7 +6,8 @@
     o = σ(x W_ioᵀ + b_io + h W_hoᵀ + b_ho)     output gate
     c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
 
-weight_ih (4H, D) stacks W_ii, W_if, W_ig, W_io in that order; weight_hh (4H, H), bias_ih and bias_hh (4H,) alike.
+weight_ih (4H, D) stacks W_ii, W_if, W_ig, W_io in that order; weight_hh (4H, H), bias_ih and bias_hh (4H,)
+are stacked alike.
 """
 
 from typing import NamedTuple
@@ -40,7 +41,10 @@ class LSTMCache(NamedTuple):
 
 
 def lstm_step_forward(x, h_prev, c_prev, params):
-    """One LSTM step (torch.nn.LSTMCell): gates i, f, g, o, then c_next = f⊙c_prev + i⊙g, h_next = o⊙tanh(c_next).
+    """One LSTM step, as torch.nn.LSTMCell.
+
+    i, f, o = σ(x W_ihᵀ + b_ih + h_prev W_hhᵀ + b_hh) in their blocks, g = tanh(same in its block)
+    c_next = f ⊙ c_prev + i ⊙ g,   h_next = o ⊙ tanh(c_next)
 
     Args:
         x: (N, D). h_prev, c_prev: (N, H). params: weight_ih (4H, D), weight_hh (4H, H),
