@@ -46,25 +46,12 @@ def nearest_neighbours(embeddings, queries, k=5, exclude_self=True, exclude=()):
     embeddings = np.asarray(embeddings, dtype=np.float64)
     if embeddings.ndim != 2:
         raise ValueError(f"expected embeddings of shape (V, E), got shape {embeddings.shape}")
-    V, E = embeddings.shape
-    queries = np.asarray(queries)
-    by_id = queries.dtype.kind in "iu"
-    if (by_id and queries.ndim > 1) or (not by_id and queries.dtype.kind != "f"):
-        raise ValueError(
-            f"expected integer ids (Q,) or float vectors (Q, {E}), got {queries.dtype} {queries.shape}"
-        )
-    single = queries.ndim == (0 if by_id else 1)
-    if by_id:
-        ids = np.atleast_1d(queries)  # (Q,)
-        if ids.size and (ids.min() < 0 or ids.max() >= V):
-            raise ValueError(f"expected query ids in [0, {V}), got {ids.tolist()}")
-        vectors = embeddings[ids]  # (Q, E)
-    else:
-        vectors = np.atleast_2d(queries)  # (Q, E)
+    V = len(embeddings)
+    vectors, ids, single = _query_vectors(embeddings, queries)  # (Q, E), (Q,) or None
     similarities = cosine_similarity(vectors, embeddings)  # (Q, V)
     allowed = np.ones_like(similarities, dtype=bool)  # (Q, V)
     allowed[:, list(exclude)] = False
-    if by_id and exclude_self:
+    if ids is not None and exclude_self:
         allowed[np.arange(len(ids)), ids] = False
     candidates = int(allowed.sum(axis=1).min(initial=V))  # fewest candidates over the queries
     if k < 0 or k > candidates:
@@ -73,6 +60,23 @@ def nearest_neighbours(embeddings, queries, k=5, exclude_self=True, exclude=()):
     order = np.argsort(-ranked, axis=1, kind="stable")[:, :k]  # (Q, k); stable: ties by ascending id
     top = np.take_along_axis(similarities, order, axis=1)  # (Q, k)
     return (order[0], top[0]) if single else (order, top)
+
+
+def _query_vectors(embeddings, queries):
+    """(vectors (Q, E), ids (Q,) or None for vector queries, whether a single query was given)."""
+    V, E = embeddings.shape
+    queries = np.asarray(queries)
+    by_id = queries.dtype.kind in "iu"
+    if (by_id and queries.ndim > 1) or (not by_id and queries.dtype.kind != "f"):
+        raise ValueError(
+            f"expected integer ids (Q,) or float vectors (Q, {E}), got {queries.dtype} {queries.shape}"
+        )
+    if not by_id:
+        return np.atleast_2d(queries), None, queries.ndim == 1
+    ids = np.atleast_1d(queries)  # (Q,)
+    if ids.size and (ids.min() < 0 or ids.max() >= V):
+        raise ValueError(f"expected query ids in [0, {V}), got {ids.tolist()}")
+    return embeddings[ids], ids, queries.ndim == 0
 
 
 def nearest_tokens(vocab, embeddings, token, k=5):

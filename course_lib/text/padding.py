@@ -64,12 +64,7 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         array (N, T, *S) of `dtype`. Row i ends (padding="pre") or starts ("post") with the kept part
         of sequence i; empty sequences give all-`value` rows.
     """
-    if not hasattr(sequences, "__len__") or isinstance(sequences, (str, bytes)):
-        raise ValueError(f"`sequences` must be a list of sequences, got {type(sequences).__name__}")
-    _check_side("padding", padding)
-    _check_side("truncating", truncating)
-    if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, Integral) or maxlen < 0):
-        raise ValueError(f"maxlen must be None or an integer >= 0, got {maxlen!r}")
+    _check_options(sequences, maxlen, padding, truncating)
     arrays = [_as_sequence_array(sequence, i) for i, sequence in enumerate(sequences)]
     lengths = [len(sequence) for sequence in sequences]
     # Keras takes the sample shape from the first non-empty sequence and checks the others against it.
@@ -88,13 +83,20 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
                 f"sequence {i} has elements of shape {array.shape[1:]}, expected {sample_shape} "
                 "(the shape in the first non-empty sequence)"
             )
-        kept = array[-maxlen:] if truncating == "pre" else array[:maxlen]
-        kept = _cast_exactly(kept, dtype, f"sequence {i}")
-        if padding == "pre":
-            padded[i, maxlen - len(kept) :] = kept
-        else:
-            padded[i, : len(kept)] = kept
+        kept = array[-maxlen:] if truncating == "pre" else array[:maxlen]  # (min(L_i, T), *S)
+        start = maxlen - len(kept) if padding == "pre" else 0
+        padded[i, start : start + len(kept)] = _cast_exactly(kept, dtype, f"sequence {i}")
     return padded
+
+
+def _check_options(sequences, maxlen, padding, truncating):
+    """Validate pad_sequences' arguments up front (Keras checks some of them only when used)."""
+    if not hasattr(sequences, "__len__") or isinstance(sequences, (str, bytes)):
+        raise ValueError(f"`sequences` must be a list of sequences, got {type(sequences).__name__}")
+    _check_side("padding", padding)
+    _check_side("truncating", truncating)
+    if maxlen is not None and (isinstance(maxlen, bool) or not isinstance(maxlen, Integral) or maxlen < 0):
+        raise ValueError(f"maxlen must be None or an integer >= 0, got {maxlen!r}")
 
 
 def _is_padding(batch, value):
