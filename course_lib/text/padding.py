@@ -74,16 +74,20 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     dtype = np.dtype(dtype)
     if isinstance(value, str) and dtype.kind not in "OSU":
         raise ValueError(f"dtype {dtype} is not compatible with the str value {value!r}; use dtype=object")
-    padded = np.full((len(arrays), maxlen, *sample_shape), _cast_exactly(np.asarray(value), dtype, "value"))
+    fill = _cast_exactly(np.asarray(value), dtype, "value")
+    padded = np.full((len(arrays), maxlen, *sample_shape), fill, dtype=dtype)  # (N, T, *S)
     for i, array in enumerate(arrays):
-        if len(array) == 0 or maxlen == 0:
+        if len(array) == 0:
             continue
         if array.shape[1:] != sample_shape:
             raise ValueError(
                 f"sequence {i} has elements of shape {array.shape[1:]}, expected {sample_shape} "
                 "(the shape in the first non-empty sequence)"
             )
-        kept = array[-maxlen:] if truncating == "pre" else array[:maxlen]  # (min(L_i, T), *S)
+        # Not array[-maxlen:]: for maxlen = 0 that keeps everything (Keras then crashes).
+        kept = (
+            array[max(len(array) - maxlen, 0) :] if truncating == "pre" else array[:maxlen]
+        )  # (min(L_i, T), *S)
         start = maxlen - len(kept) if padding == "pre" else 0
         padded[i, start : start + len(kept)] = _cast_exactly(kept, dtype, f"sequence {i}")
     return padded

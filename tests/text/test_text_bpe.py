@@ -69,7 +69,7 @@ def test_save_and_load(tmp_path, tokenizer):
     assert loaded.encode("the cat") == tokenizer.encode("the cat")
 
 
-def test_bad_input_raises_value_error(tokenizer):
+def test_bpe_bad_input_raises_value_error(tokenizer):
     with pytest.raises(ValueError, match="256"):
         train_bpe(CORPUS, 100)
     with pytest.raises(ValueError, match="integer id"):
