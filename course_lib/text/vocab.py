@@ -24,7 +24,16 @@ from numbers import Integral
 import numpy as np
 
 _FORMAT = "course_lib.text.Vocab"
-_UNSET = object()  # tells "oov_token not given" apart from oov_token=None
+
+
+class _Unset:
+    """Marks an argument that was not given (so oov_token=None can mean "no <unk>")."""
+
+    def __repr__(self):
+        return "<not given>"
+
+
+_UNSET = _Unset()
 
 
 def count_tokens(token_streams):
