@@ -118,8 +118,12 @@ class Seq2Seq(nn.Module):
         return torch.cat(steps, dim=1)  # (N, T-1, V)
 
     def sequence_log_prob(self, src, tgt, src_lengths=None) -> torch.Tensor:
-        """log p(tgt[:, 1:] | src) under teacher forcing, ignoring pad positions: (N,)."""
-        log_probs = self(src, tgt, src_lengths).log_softmax(dim=-1)  # (N, T-1, V)
+        """log p(tgt[:, 1:] | src), the score decoders maximise: (N,).
+
+        Computed with teacher forcing and dropout off; pad positions of tgt[:, 1:] count zero.
+        """
+        with eval_mode(self):
+            log_probs = self(src, tgt, src_lengths).log_softmax(dim=-1)  # (N, T-1, V)
         target = tgt[:, 1:]  # (N, T-1)
         token_lp = log_probs.gather(2, target.unsqueeze(2)).squeeze(2)  # (N, T-1)
         return token_lp.masked_fill(target == self.config.pad_id, 0.0).sum(dim=1)

@@ -78,6 +78,7 @@ def test_forecast_aligns_forecasts_with_the_end_of_the_series(rng):
     np.testing.assert_array_equal(ax.lines[1].get_xdata(), [5, 6, 7])
 
 
+@pytest.mark.slow  # a fresh interpreter imports torch and matplotlib: a few seconds
 def test_only_course_lib_plot_imports_matplotlib():
     code = (
         "import sys, course_lib.train, course_lib.torch.models\n"
