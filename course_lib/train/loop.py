@@ -70,7 +70,9 @@ def fit(
     history, start, best_state = History(), 0, None
     if resume and checkpoint_path is not None and Path(checkpoint_path).exists():
         ckpt = load_checkpoint(checkpoint_path, model, optimizer, scheduler=scheduler, restore_rng=True)
-        history, start, best_state = ckpt.history, ckpt.epoch + 1, ckpt.extra.get("best_state")
+        history = ckpt.history if ckpt.history is not None else History()
+        start = ckpt.epoch + 1 if ckpt.epoch is not None else 0
+        best_state = ckpt.extra.get("best_state")
     if history.stopped_early:
         start = epochs  # a resumed run that already stopped early stays stopped
     bar = tqdm(range(start, epochs), initial=start, total=epochs, desc="epochs", disable=not progress)
