@@ -21,6 +21,7 @@ from course_lib.text.embeddings import (
     pca,
     project_2d,
 )
+from course_lib.text.ngram import NGramLM
 from course_lib.text.padding import lengths_from_padded, mask_from_lengths, pad_sequences, unpad
 from course_lib.text.tokenize import char_tokenize, text_to_word_sequence, word_tokenize
 from course_lib.text.vocab import Vocab
