@@ -1,0 +1,169 @@
+"""Feedback helpers for the exercise checks: compare a student's value with the reference, by name.
+
+The `*_mismatch` helpers return None when a value is right and one short sentence otherwise, in the
+order a student should fix things: type, then shape, then dtype, then values (the largest error and
+where it is). `fail_if` joins the sentences of one test case and raises `CheckFailed`; `call` runs a
+student's function and turns whatever it raises into feedback, so a check never shows a traceback.
+
+    fail_if("window=3", array_mismatch("X", X, X_ref), array_mismatch("y", y, y_ref))
+    -> CheckFailed: window=3: X: expected shape (5, 3), got (3, 5); y: max error 2.0e+00 at [4]
+"""
+
+import copy
+
+import numpy as np
+
+from course_lib.check.tolerances import forward_tol
+
+MAX_MESSAGE = 300  # characters of a student's exception message kept in feedback
+
+
+class CheckFailed(AssertionError):
+    """A check found a wrong answer; the message is the feedback shown to the student."""
+
+
+class StudentError(CheckFailed):
+    """The student's code raised an exception (or called exit()) while being checked."""
+
+    def __init__(self, message: str, error: BaseException | None = None):
+        super().__init__(message)
+        self.error = error  # what the student's code raised, if anything
+
+
+class NotImplementedYet(CheckFailed):
+    """The student's function still raises NotImplementedError (the generated stub)."""
+
+
+def type_name(value) -> str:
+    """'numpy.ndarray', 'torch.Tensor', 'list', 'NoneType': the type as a student would write it."""
+    kind = type(value)
+    package = kind.__module__.split(".")[0]
+    return kind.__name__ if package == "builtins" else f"{package}.{kind.__name__}"
+
+
+def describe(value) -> str:
+    """A short description of a value for feedback: arrays by shape and dtype, others by repr."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 8:
+            return f"array({np.array2string(value, separator=', ')}, dtype={value.dtype})"
+        return f"array of shape {value.shape}, {value.dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def array_mismatch(name, actual, expected, tol=None):
+    """None if `actual` matches the reference array `expected`, else what is wrong with it.
+
+    Floats are compared with |actual - expected| <= atol + rtol |expected| (tolerances of the
+    dtype from course_lib.check.tolerances unless `tol` is given); everything else exactly.
+    """
+    if not isinstance(actual, np.ndarray):
+        hint = " (convert it with .numpy())" if type_name(actual) == "torch.Tensor" else ""
+        return f"{name}: expected a numpy.ndarray, got {type_name(actual)}{hint}"
+    if actual.shape != expected.shape:
+        return f"{name}: expected shape {expected.shape}, got {actual.shape}"
+    if actual.dtype != expected.dtype:
+        return f"{name}: expected dtype {expected.dtype}, got {actual.dtype}"
+    if expected.dtype.kind in "fc":
+        rtol, atol = tol or forward_tol(expected.dtype)
+        bad = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+        if not bad.any():
+            return None
+        error = np.where(bad, np.abs(actual - expected), 0.0)
+        error = np.where(np.isnan(error), np.inf, error)  # a NaN is the worst error
+        where = np.unravel_index(np.argmax(error), error.shape)
+        return (
+            f"{name}: max error {error[where]:.1e} at {_index(where)} "
+            f"(expected {expected[where]:.4g}, got {actual[where]:.4g}); "
+            f"{int(bad.sum())} of {bad.size} entries outside tolerance"
+        )
+    bad = actual != expected
+    if not bad.any():
+        return None
+    where = tuple(int(i[0]) for i in np.nonzero(bad))
+    return (
+        f"{name}: {int(bad.sum())} of {bad.size} entries differ; first at {_index(where)}: "
+        f"expected {expected[where]}, got {actual[where]}"
+    )
+
+
+def int_mismatch(name, actual, expected: int):
+    """None if `actual` is the integer `expected` (a Python or NumPy integer), else what is wrong."""
+    if isinstance(actual, bool) or not isinstance(actual, (int, np.integer)):
+        return f"{name}: expected an int, got {type_name(actual)} {describe(actual)}"
+    if actual != expected:
+        return f"{name}: expected {expected}, got {actual}"
+    return None
+
+
+def unpack(name, value, parts: tuple[str, ...]):
+    """The items of a tuple a function returned, checking there are exactly `parts` of them."""
+    wanted = f"a tuple ({', '.join(parts)})"
+    if not isinstance(value, (tuple, list)):
+        raise CheckFailed(f"{name} should return {wanted}, got {type_name(value)} {describe(value)}")
+    if len(value) != len(parts):
+        raise CheckFailed(f"{name} should return {wanted}, got a {type_name(value)} of {len(value)} items")
+    return tuple(value)
+
+
+def fail_if(context: str, *messages) -> None:
+    """Raise CheckFailed with the non-None messages joined by '; ' (prefixed by the test case)."""
+    problems = [m for m in messages if m]
+    if problems:
+        prefix = f"{context}: " if context else ""
+        raise CheckFailed(prefix + "; ".join(problems))
+
+
+def call(name, function, *args, **kwargs):
+    """Call a student's function on copies of the arguments; its exceptions become feedback.
+
+    Raises NotImplementedYet for the generated stub, StudentError for any other exception, exit()
+    or a modified argument, CheckFailed if `function` is not a function at all.
+    """
+    if not callable(function):
+        raise CheckFailed(f"{name} should be a function, got {type_name(function)} {describe(function)}")
+    copies = copy.deepcopy((args, kwargs))
+    try:
+        result = function(*copies[0], **copies[1])
+    except NotImplementedError as error:
+        hint = f" (hint: {_clip(error)})" if str(error) else ""
+        raise NotImplementedYet(f"{name} is not implemented yet{hint}") from None
+    except MemoryError as error:
+        message = f"{_signature(name, args, kwargs)} ran out of memory (MemoryError)"
+        raise StudentError(message, error) from None
+    except SystemExit as error:
+        message = f"{_signature(name, args, kwargs)} called exit(): return a result instead"
+        raise StudentError(message, error) from None
+    except Exception as error:
+        message = f"{_signature(name, args, kwargs)} raised {type(error).__name__}: {_clip(error)}"
+        raise StudentError(message, error) from None
+    for given, used in zip((*args, *kwargs.values()), (*copies[0], *copies[1].values()), strict=True):
+        if isinstance(given, np.ndarray) and not np.array_equal(given, used, equal_nan=True):
+            raise StudentError(f"{name} modified its input array in place: work on a copy")
+    return result
+
+
+def raises_mismatch(name, function, error_type, *args, **kwargs):
+    """None if function(*args) raises `error_type`, else what it did instead."""
+    try:
+        result = call(name, function, *args, **kwargs)
+    except StudentError as failure:
+        if isinstance(failure.error, error_type):
+            return None
+        return f"{failure} (expected {error_type.__name__})"
+    expected = error_type.__name__
+    return f"{_signature(name, args, kwargs)} should raise {expected}, but returned {describe(result)}"
+
+
+def _signature(name, args, kwargs) -> str:
+    shown = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+    return f"{name}({', '.join(shown)})"
+
+
+def _index(where) -> str:
+    return "[" + ", ".join(str(int(i)) for i in where) + "]"
+
+
+def _clip(error) -> str:
+    text = str(error).strip().replace("\n", " ")
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
