@@ -95,14 +95,14 @@ def temporal_affine_backward(dout, cache):
     return _linear_backward(dout, cache)
 
 
-def check_ids(name, idx, V):
-    """Integer ids in [0, V), as an ndarray."""
+def check_ids(name, idx, V, source="weight"):
+    """Integer ids in [0, V), as an ndarray; `source` is where V comes from, for the message."""
     idx = np.asarray(idx)
     if not np.issubdtype(idx.dtype, np.integer):
         raise ValueError(f"{name}: expected integer token ids, got dtype {idx.dtype}")
     if idx.size and (idx.min() < 0 or idx.max() >= V):
         got = f"[{idx.min()}, {idx.max()}]"
-        raise ValueError(f"{name}: expected ids in [0, V) with V={V} from weight, got values in {got}")
+        raise ValueError(f"{name}: expected ids in [0, V) with V={V} from {source}, got values in {got}")
     return idx
 
 

@@ -79,7 +79,7 @@ def _check_targets(logits, y, mask, reduction):
     mask = np.ones(y.shape, dtype=bool) if mask is None else mask
     mask = check_shape("mask", mask, dims, dict(zip(dims, ((n, "y") for n in y.shape), strict=True)))
     mask = mask.astype(bool)
-    check_ids("y", np.where(mask, y, 0), logits.shape[-1])
+    check_ids("y", np.where(mask, y, 0), logits.shape[-1], "logits")
     _check_reduction(reduction)
     return logits, y, mask
 
