@@ -68,7 +68,7 @@ def test_first_layer_grows_with_the_window(rng):
     for window in (1, 4, 100):
         params = cnp.init_window_mlp_params(V, 100, window, 100, rng)
         assert params["weight_hidden"].size == window * 100 * 100
-    first_layer = params["weight_hidden"].size + params["bias_hidden"].size  # window of 100: "more than a million"
+    first_layer = params["weight_hidden"].size + params["bias_hidden"].size  # w = 100: "more than a million"
     assert first_layer == 1_000_100
 
 
