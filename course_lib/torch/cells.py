@@ -16,6 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course_lib.torch.checks import check_hidden_size, check_input_size
+
 
 def rnn_tanh_step(gx: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
     """One Elman RNN step with tanh: h' = tanh(gx + h W_hh^T + b_hh).
@@ -82,20 +84,6 @@ def gru_step(gx: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -
     z = torch.sigmoid(gx_z + gh_z)
     n = torch.tanh(gx_n + r * gh_n)
     return n + z * (h - n)  # (1 - z) n + z h with one multiply
-
-
-def check_input_size(input: Tensor, input_size: int) -> None:
-    """Raise torch.nn's RuntimeError when the last dimension of input is not input_size."""
-    if input.size(-1) != input_size:
-        raise RuntimeError(
-            f"input.size(-1) must be equal to input_size. Expected {input_size}, got {input.size(-1)}"
-        )
-
-
-def check_hidden_size(hx: Tensor, expected: tuple[int, ...], name: str = "hidden") -> None:
-    """Raise torch.nn's RuntimeError when hx does not have the expected shape."""
-    if tuple(hx.shape) != tuple(expected):
-        raise RuntimeError(f"Expected {name} size {tuple(expected)}, got {list(hx.shape)}")
 
 
 class _CellBase(nn.Module):

@@ -10,25 +10,22 @@ training mode (never after the last layer). Parameter names, shapes, registratio
 inputs, outputs and error messages are torch.nn's, so a state_dict copies both ways.
 """
 
-import numbers
-import warnings
-
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
+from torch import nn
 from torch.nn.utils.rnn import PackedSequence
 
 from course_lib.torch.cells import (
     _CellBase,
-    check_hidden_size,
-    check_input_size,
     gru_step,
     lstm_step,
     rnn_relu_step,
     rnn_tanh_step,
 )
+from course_lib.torch.checks import check_input_dtype, check_input_size, check_layer_args, check_layer_states
 
 
+# The layer keeps every state as a tuple, (h,) or (h, c); these adapt the one-state steps.
 def _rnn_tanh(gx, state, weight_hh, bias_hh):
     return (rnn_tanh_step(gx, state[0], weight_hh, bias_hh),)
 
@@ -54,43 +51,50 @@ def scan(step, gx_steps, state0, weight_hh, bias_hh, reverse=False):
     """Run one direction of one layer: state = step(gx_steps[t], state, W_hh, b_hh) for each t.
 
     gx_steps[t] is (N_t, G*H). N_t is N for a padded batch; for a packed batch N_t is the number
-    of sequences longer than t (non-increasing, sequences sorted by length). Forward, a sequence
-    keeps its state from its own last step on; reverse, it starts at its own last element from
-    its initial state.
+    of sequences longer than t (non-increasing: sequences sorted by length, longest first).
 
     Args:
         gx_steps: sequence of T tensors (N_t, G*H). state0: tuple of (N, H), (h,) or (h, c).
-        weight_hh: (G*H, H). bias_hh: (G*H,) or None.
+        weight_hh: (G*H, H). bias_hh: (G*H,) or None. reverse: run from t = T-1 down to 0.
     Returns:
         outputs: list of T tensors (N_t, H), h at each step in time order.
         state: tuple of (N, H), each sequence's final state.
     """
-    T = len(gx_steps)
-    outputs = [None] * T
-    if reverse:
-        n = gx_steps[-1].size(0)
-        state = tuple(s[:n] for s in state0)  # (N_{T-1}, H): only the longest sequences start at T-1
-        for t in range(T - 1, -1, -1):
-            n_t = gx_steps[t].size(0)
-            if n_t > n:  # sequences n..n_t-1 end at t: they join with their initial state
-                state = tuple(torch.cat([s, s0[n:n_t]]) for s, s0 in zip(state, state0, strict=True))
-                n = n_t
-            state = step(gx_steps[t], state, weight_hh, bias_hh)
-            outputs[t] = state[0]
-        return outputs, state
+    run = _scan_reverse if reverse else _scan_forward
+    return run(step, gx_steps, state0, weight_hh, bias_hh)
+
+
+def _scan_forward(step, gx_steps, state0, weight_hh, bias_hh):
+    """Forward in time; a sequence keeps its state from its own last step on."""
+    outputs = []
     ended = []  # final states of sequences that stopped early, shortest (last rows) first
     state = state0
-    for t in range(T):
-        n_t = gx_steps[t].size(0)
-        if n_t < state[0].size(0):  # sequences n_t.. ended at t - 1: keep their final state
+    for gx in gx_steps:
+        n_t = gx.size(0)
+        if n_t < state[0].size(0):  # sequences n_t.. ended at the previous step
             ended.append(tuple(s[n_t:] for s in state))
-            state = tuple(s[:n_t] for s in state)
-        state = step(gx_steps[t], state, weight_hh, bias_hh)
-        outputs[t] = state[0]
+            state = tuple(s[:n_t] for s in state)  # each (N_t, H)
+        state = step(gx, state, weight_hh, bias_hh)
+        outputs.append(state[0])
     if ended:
         ended.append(state)
-        state = tuple(torch.cat(parts[::-1]) for parts in zip(*ended, strict=True))  # (N, H) each
+        state = tuple(torch.cat(parts[::-1]) for parts in zip(*ended, strict=True))  # each (N, H)
     return outputs, state
+
+
+def _scan_reverse(step, gx_steps, state0, weight_hh, bias_hh):
+    """Backward in time; a sequence starts at its own last element, from its initial state."""
+    outputs = []
+    n = gx_steps[-1].size(0)
+    state = tuple(s[:n] for s in state0)  # (N_{T-1}, H): only the longest sequences have step T-1
+    for gx in reversed(gx_steps):
+        n_t = gx.size(0)
+        if n_t > n:  # sequences n..n_t-1 have their last element here: they join from state0
+            state = tuple(torch.cat([s, s0[n:n_t]]) for s, s0 in zip(state, state0, strict=True))
+            n = n_t
+        state = step(gx, state, weight_hh, bias_hh)
+        outputs.append(state[0])
+    return outputs[::-1], state
 
 
 class RecurrentBase(nn.Module):
@@ -104,7 +108,7 @@ class RecurrentBase(nn.Module):
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, device=None, dtype=None):
         super().__init__()
-        _check_args(input_size, hidden_size, num_layers, bias, batch_first, dropout)
+        check_layer_args(input_size, hidden_size, num_layers, bias, batch_first, dropout)
         self.mode = mode
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -114,25 +118,28 @@ class RecurrentBase(nn.Module):
         self.dropout = float(dropout)
         self.bidirectional = bidirectional
         self.proj_size = 0
-        G, _ = _MODES[mode]
-        num_directions = 2 if bidirectional else 1
+        self._flat_weights_names = []  # torch.nn's bookkeeping: names in registration order
+        self._all_weights = []  # the same names, one list per layer and direction
+        self._register_weights(_MODES[mode][0], device, dtype)
+        self.reset_parameters()
+
+    def _register_weights(self, G, device, dtype):
+        """weight_ih_l{k}[_reverse] (G*H, D or dirs*H), weight_hh (G*H, H), bias_ih, bias_hh (G*H,),
+        registered layer by layer, forward before reverse, exactly as torch.nn does."""
         factory = {"device": device, "dtype": dtype}
-        self._flat_weights_names = []
-        self._all_weights = []
-        for layer in range(num_layers):
-            layer_input_size = input_size if layer == 0 else hidden_size * num_directions
-            for direction in range(num_directions):
+        for layer in range(self.num_layers):
+            layer_input_size = self.input_size if layer == 0 else self.hidden_size * self._num_directions
+            for direction in range(self._num_directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction == 1 else "")
-                shapes = {"weight_ih": (G * hidden_size, layer_input_size),
-                          "weight_hh": (G * hidden_size, hidden_size)}
-                if bias:
-                    shapes.update(bias_ih=(G * hidden_size,), bias_hh=(G * hidden_size,))
+                shapes = {"weight_ih": (G * self.hidden_size, layer_input_size),
+                          "weight_hh": (G * self.hidden_size, self.hidden_size)}
+                if self.bias:
+                    shapes.update(bias_ih=(G * self.hidden_size,), bias_hh=(G * self.hidden_size,))
                 names = [name + suffix for name in shapes]
                 for name, shape in zip(names, shapes.values(), strict=True):
                     self.register_parameter(name, nn.Parameter(torch.empty(shape, **factory)))
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
-        self.reset_parameters()
 
     reset_parameters = _CellBase.reset_parameters
 
@@ -144,10 +151,6 @@ class RecurrentBase(nn.Module):
         """Parameters per layer and direction, as torch.nn.RNNBase.all_weights."""
         return [[getattr(self, name) for name in names] for names in self._all_weights]
 
-    @property
-    def _flat_weights(self) -> list[nn.Parameter]:
-        return [getattr(self, name) for name in self._flat_weights_names]
-
     def extra_repr(self) -> str:
         s = f"{self.input_size}, {self.hidden_size}"
         defaults = {"num_layers": 1, "bias": True, "batch_first": False, "dropout": 0.0,
@@ -157,47 +160,62 @@ class RecurrentBase(nn.Module):
                 s += f", {name}={getattr(self, name)}"
         return s
 
-    def forward(self, input, hx=None):
-        """Run all layers over a sequence; see RNN, LSTM and GRU for shapes."""
-        num_states = 2 if self.mode == "LSTM" else 1
-        packed = isinstance(input, PackedSequence)
-        if packed:
-            x, batch_sizes, sorted_indices, unsorted_indices = input  # x: (sum of lengths, D)
-            is_batched = True
-            N = int(batch_sizes[0])
-        else:
-            if input.dim() not in (2, 3):
-                name = "RNN" if self.mode.startswith("RNN") else self.mode
-                raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D tensor instead")
-            is_batched = input.dim() == 3
-            batch_dim = 0 if self.batch_first else 1
-            x = input if is_batched else input.unsqueeze(batch_dim)  # (T, N, D) or (N, T, D)
-            x = x.transpose(0, 1) if self.batch_first else x  # (T, N, D)
-            N = x.size(1)
-            sorted_indices = unsorted_indices = None
-        self._check_input(x)
-        if hx is None:
-            zeros = torch.zeros(self._num_directions * self.num_layers, N, self.hidden_size,
-                                dtype=x.dtype, device=x.device)
-            states = (zeros,) * num_states
-        else:
-            states = self._check_hx((hx,) if num_states == 1 else tuple(hx), N, is_batched)
-            if sorted_indices is not None:  # hx is in the caller's batch order
-                states = tuple(s.index_select(1, sorted_indices) for s in states)
-        out, states = self._run(x, states, batch_sizes.tolist() if packed else None)
-        if unsorted_indices is not None:
-            states = tuple(s.index_select(1, unsorted_indices) for s in states)  # back to caller's order
-        if packed:
-            out = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
-        else:
-            out = out.transpose(0, 1) if self.batch_first else out  # (N, T, dirs*H) or (T, N, dirs*H)
-            out = out if is_batched else out.squeeze(batch_dim)
-            states = states if is_batched else tuple(s.squeeze(1) for s in states)
-        return out, (states if num_states == 2 else states[0])
-
     @property
     def _num_directions(self) -> int:
         return 2 if self.bidirectional else 1
+
+    def forward(self, input, hx=None):
+        """Run all layers over a sequence; see RNN, LSTM and GRU for the shapes."""
+        x, batch_sizes, sorted_indices, unsorted_indices, is_batched = self._time_major(input)
+        N = x.size(1) if batch_sizes is None else int(batch_sizes[0])
+        states = self._initial_states(x, hx, N, is_batched, sorted_indices)  # each (L*dirs, N, H)
+        out, states = self._run(x, states, None if batch_sizes is None else batch_sizes.tolist())
+        if unsorted_indices is not None:
+            states = tuple(s.index_select(1, unsorted_indices) for s in states)  # caller's batch order
+        if batch_sizes is not None:
+            out = PackedSequence(out, batch_sizes, sorted_indices, unsorted_indices)
+        elif not is_batched:
+            out = out.squeeze(1)  # (T, dirs*H)
+            states = tuple(s.squeeze(1) for s in states)  # each (L*dirs, H)
+        elif self.batch_first:
+            out = out.transpose(0, 1)  # (N, T, dirs*H)
+        return out, (states if self.mode == "LSTM" else states[0])
+
+    def _time_major(self, input):
+        """(x, batch_sizes, sorted_indices, unsorted_indices, is_batched) after the input checks.
+
+        x is (T, N, D) for a tensor (a batch of one for unbatched input) or (sum of lengths, D)
+        for a PackedSequence, whose other fields are None for a tensor.
+        """
+        if isinstance(input, PackedSequence):
+            check_input_dtype(input.data, self.weight_ih_l0)
+            check_input_size(input.data, self.input_size)
+            return (*input, True)
+        if input.dim() not in (2, 3):
+            name = "RNN" if self.mode.startswith("RNN") else self.mode
+            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.dim()}D"
+                             + (" tensor instead" if name == "RNN" else " instead"))
+        check_input_dtype(input, self.weight_ih_l0)
+        check_input_size(input, self.input_size)
+        is_batched = input.dim() == 3
+        if not is_batched:
+            x = input.unsqueeze(1)  # (T, 1, D)
+        else:
+            x = input.transpose(0, 1) if self.batch_first else input  # (T, N, D)
+        return x, None, None, None, is_batched
+
+    def _initial_states(self, x, hx, N, is_batched, sorted_indices):
+        """hx as a tuple (h_0,) or (h_0, c_0) of (L*dirs, N, H), zeros for None, sorted like x."""
+        num_states = 2 if self.mode == "LSTM" else 1
+        if hx is None:
+            zeros = torch.zeros(self._num_directions * self.num_layers, N, self.hidden_size,
+                                dtype=x.dtype, device=x.device)
+            return (zeros,) * num_states
+        expected = (self._num_directions * self.num_layers, N, self.hidden_size)
+        states = check_layer_states((hx,) if num_states == 1 else tuple(hx), expected, is_batched)
+        if sorted_indices is not None:  # hx is in the caller's batch order
+            states = tuple(s.index_select(1, sorted_indices) for s in states)
+        return states
 
     def _run(self, x, states, batch_sizes):
         """All layers and directions. x: (T, N, D) or packed data (sum of lengths, D);
@@ -227,49 +245,6 @@ class RecurrentBase(nn.Module):
         """(W_ih, W_hh, b_ih, b_hh) of layer-direction k; biases are None when bias=False."""
         names = self._all_weights[k]
         return tuple(getattr(self, name) for name in names) + (None, None) * (len(names) == 2)
-
-    def _check_input(self, x: Tensor) -> None:
-        w = self._flat_weights[0]
-        if x.dtype != w.dtype and not torch.is_autocast_enabled(x.device.type):
-            raise ValueError(
-                f"RNN input dtype ({x.dtype}) does not match weight dtype ({w.dtype}). "
-                f"Convert input: input.to({w.dtype}), or convert model: model.to({x.dtype})"
-            )
-        check_input_size(x, self.input_size)
-
-    def _check_hx(self, states, N, is_batched):
-        """Check each of hx (h,) or (h, c) and add the batch dimension for unbatched input."""
-        dims = 3 if is_batched else 2
-        expected = (self._num_directions * self.num_layers, N, self.hidden_size)
-        checked = []
-        for k, s in enumerate(states):
-            if s.dim() != dims:
-                raise RuntimeError(
-                    f"For {'batched 3-D' if is_batched else 'unbatched 2-D'} input, hx should also be "
-                    f"{dims}-D but got {s.dim()}-D tensor"
-                )
-            s = s if is_batched else s.unsqueeze(1)  # (L*dirs, N, H)
-            check_hidden_size(s, expected, "hidden" if len(states) == 1 else f"hidden[{k}]")
-            checked.append(s)
-        return tuple(checked)
-
-
-def _check_args(input_size, hidden_size, num_layers, bias, batch_first, dropout):
-    """torch.nn.RNNBase's argument checks, with its messages."""
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
-        raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
-                         "element being zeroed")
-    if dropout > 0 and num_layers == 1:
-        warnings.warn("dropout option adds dropout after all but last recurrent layer, so non-zero dropout "
-                      f"expects num_layers greater than 1, but got dropout={dropout} and "
-                      f"num_layers={num_layers}", stacklevel=4)
-    for name, value, kind in [("bias", bias, bool), ("batch_first", batch_first, bool),
-                              ("input_size", input_size, int), ("hidden_size", hidden_size, int)]:
-        if not isinstance(value, kind):
-            raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
-    for name, value in [("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)]:
-        if value <= 0:
-            raise ValueError(f"{name} must be greater than zero")
 
 
 class RNN(RecurrentBase):
