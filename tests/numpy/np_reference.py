@@ -6,10 +6,12 @@ Every cell is run through one uniform signature here so that each test is parame
 """
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
 import course_lib.numpy as cnp
+from course_lib.check import forward_tol
 
 # test name -> (cell, nonlinearity); one entry per equation set the contract fixes.
 CELLS = {
@@ -140,6 +142,12 @@ def torch_cho_gru(x, h0, params, dout):
     out.backward(torch.from_numpy(dout))
     grads = {"x": xt.grad, "h0": h.grad, **{key: p[key].grad for key in PARAM_KEYS}}
     return out.detach().numpy(), {key: g.numpy() for key, g in grads.items()}
+
+
+def approx(expected, dtype=np.float64):
+    """pytest.approx with the forward tolerance of `dtype`, for scalars such as losses and norms."""
+    tol = forward_tol(np.dtype(dtype))
+    return pytest.approx(expected, rel=tol.rtol, abs=tol.atol)
 
 
 def assert_close(actual, expected, tol, stage):

@@ -122,7 +122,8 @@ def test_temporal_affine_is_affine_at_every_step(rng):
     x, weight, bias = rng.standard_normal((2, 5, 3)), rng.standard_normal((4, 3)), rng.standard_normal(4)
     out, _ = cnp.temporal_affine_forward(x, weight, bias)
     for t in range(5):
-        np.testing.assert_allclose(out[:, t], cnp.affine_forward(x[:, t], weight, bias)[0], rtol=1e-14)
+        expected = cnp.affine_forward(x[:, t], weight, bias)[0]
+        assert_close(out[:, t], expected, forward_tol(DTYPES[0]), f"step {t}")
 
 
 def test_layers_do_not_modify_their_inputs(rng):

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from np_reference import PARAM_KEYS, TORCH_SEQUENCE, assert_close, random_params
+from np_reference import PARAM_KEYS, TORCH_SEQUENCE, approx, assert_close, random_params
 
 import course_lib.numpy as cnp
 from course_lib.check import forward_tol, gradient_tol
@@ -46,7 +46,7 @@ def test_one_chunk_is_full_bptt(cell, k, rng):
     result = cnp.truncated_bptt(x, h0, params, linear_loss(weights), k, cell, c0)
     out, cache = cnp.recurrent_forward(x, h0, params, cell, c0)
     _, _, _, grads = cnp.recurrent_backward(weights, cache)
-    assert result.loss == pytest.approx(np.sum(weights * out), rel=1e-12)
+    assert result.loss == approx(np.sum(weights * out))
     for key in PARAM_KEYS:
         np.testing.assert_array_equal(result.grads[key], grads[key], err_msg=key)
     np.testing.assert_array_equal(result.h, out[:, -1])
@@ -83,8 +83,8 @@ def test_truncation_changes_gradients_but_not_the_loss(cell, rng):
     x, h0, c0, params, weights = make_inputs(cell, rng)
     full = cnp.truncated_bptt(x, h0, params, linear_loss(weights), T, cell, c0)
     short = cnp.truncated_bptt(x, h0, params, linear_loss(weights), 2, cell, c0)
-    assert short.loss == pytest.approx(full.loss, rel=1e-12)
-    np.testing.assert_allclose(short.h, full.h, rtol=1e-12)
+    assert short.loss == approx(full.loss)
+    assert_close(short.h, full.h, forward_tol(F64), "final h")
     assert not np.allclose(short.grads["weight_hh"], full.grads["weight_hh"])
 
 
@@ -97,9 +97,9 @@ def test_chunk_by_chunk_calls_carrying_h_equal_one_call(rng):
         part = cnp.truncated_bptt(x[:, sl], h, params, linear_loss(weights[:, sl]), 3, "gru")
         h, loss = part.h, loss + part.loss
         grads = {key: grads[key] + part.grads[key] for key in PARAM_KEYS}
-    assert loss == pytest.approx(whole.loss, rel=1e-12)
+    assert loss == approx(whole.loss)
     for key in PARAM_KEYS:
-        np.testing.assert_allclose(grads[key], whole.grads[key], rtol=1e-12, atol=1e-14)
+        assert_close(grads[key], whole.grads[key], gradient_tol(F64), f"d{key}")
 
 
 def test_chunk_slices_cover_the_sequence_once():
