@@ -10,6 +10,7 @@ import pytest
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.profiler import profile
 
 import course_lib.torch as ct
 from course_lib.check import TORCH_FLOAT64, forward_tol, gradient_tol
@@ -148,6 +149,24 @@ def test_layer_single_step_and_single_sequence_match_torch(name, rng):
             for a_k, e_k in zip(a if isinstance(a, tuple) else (a,), e if isinstance(e, tuple) else (e,),
                                 strict=True):
                 assert_close(a_k, e_k, TORCH_FLOAT64, f"forward, input {shape}")
+
+
+def test_no_call_into_torch_recurrent_kernels(rng):
+    """The profiler records every aten op, composite ones included: none may be a recurrent kernel."""
+    kernels = ("lstm", "gru", "rnn_tanh", "rnn_relu", "mkldnn_rnn", "cudnn_rnn")
+    x, lengths = make_input("packed_unsorted", False, rng)
+    x.requires_grad_()
+    modules = [make_pair(name, rng, num_layers=2, bidirectional=True)[1] for name in LAYERS]
+    with profile() as prof:
+        for layer in modules:
+            packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+            layer(packed)[0].data.sum().backward()
+        for cls in (ct.RNNCell, ct.LSTMCell, ct.GRUCell):
+            out = cls(D, H, dtype=torch.float64)(x[0])
+            (out[0] if isinstance(out, tuple) else out).sum().backward()
+    called = {event.name for event in prof.events()}
+    assert "aten::mm" in called or "aten::addmm" in called  # the profiler did record our ops
+    assert not [name for name in called if any(k in name for k in kernels)]
 
 
 # ---------------------------------------------------------------- parameters and init
