@@ -35,9 +35,10 @@ class Cell:
 
     @property
     def first_line(self) -> str:
-        """The first non-blank line, to name the cell in feedback."""
+        """The first line of code (or of comment, if that is all), to name the cell in feedback."""
         lines = [line.strip() for line in self.source.splitlines() if line.strip()]
-        text = lines[0] if lines else "(empty)"
+        code = [line for line in lines if not line.startswith("#")] or lines
+        text = code[0] if code else "(empty)"
         return text if len(text) <= 50 else text[:47] + "..."
 
     @property

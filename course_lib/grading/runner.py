@@ -26,9 +26,9 @@ import course_lib
 from course_lib.grading.notebook import StudentNotebook, read_notebook
 
 DEFAULT_TIMEOUT = 60.0  # seconds per cell and per check
-GRACE = 3.0  # seconds past a stage's own limit before the parent kills the process group
+GRACE = 2.0  # seconds past a stage's own limit before the parent kills the process group
 STARTUP_LIMIT = 60.0  # seconds for a process to start, or to move from one stage to the next
-SHORT_LIMIT = 2.0  # seconds for a cell that already timed out in the probe (enough to define functions)
+SHORT_LIMIT = 1.0  # seconds for a cell that already timed out in the probe (enough to define functions)
 MAX_PARALLEL = 2  # task processes at a time
 POLL = 0.05  # seconds between looks at a running process
 
@@ -70,6 +70,9 @@ class GradeReport:
     @property
     def max_score(self) -> int:
         return sum(task.max_points for task in self.tasks)
+
+    def task(self, grade_id: str) -> TaskResult:
+        return next(task for task in self.tasks if task.id == grade_id)
 
     def to_json(self) -> dict:
         """The --json layout: notebook, score, max_score, tasks: id, points, max_points, passed, feedback."""
@@ -134,16 +137,16 @@ def _probe(notebook: StudentNotebook, timeout: float, workdir: Path):
             break
         if run.stage is None or run.stage["stage"] != "cell":
             raise GraderError(_failure_text(run, "the notebook's grading process failed to start"))
-        reason = _death_reason(run)
+        reason = "it hung and had to be killed"
+        if not run.killed:
+            reason = f"it ended the process ({_death_reason(run)})"
         skipped[run.stage["index"]] = reason
         outcomes[run.stage["index"]] = ("killed", reason)
     return outcomes, skipped
 
 
 def _grade_task(notebook, task, timeout, outcomes, skipped, workdir) -> TaskResult:
-    test_index = notebook.test_cell_index(task.grade_id)
-    end = len(notebook.cells) if test_index is None else test_index
-    job = _job(notebook, task, timeout, end, outcomes, skipped)
+    job = _job(notebook, task, timeout, _task_end(notebook, task), outcomes, skipped)
     run = _run_worker(job, workdir, task.grade_id, notebook.path.parent)
     result = next((event for event in run.events if event["event"] == "result"), None)
     if result is None:
@@ -152,6 +155,16 @@ def _grade_task(notebook, task, timeout, outcomes, skipped, workdir) -> TaskResu
     points = task.points if result["passed"] else 0
     passed, verdict, feedback = result["passed"], result["verdict"], result["feedback"]
     return TaskResult(task.grade_id, task.title, points, task.points, passed, verdict, feedback)
+
+
+def _task_end(notebook: StudentNotebook, task) -> int:
+    """The cells a task's process runs are those before this index: its test cell's position.
+
+    Without that cell (deleted by the student), the next task's test cell; without any, all cells.
+    """
+    tasks = notebook.exercise.tasks
+    later = [notebook.test_cell_index(t.grade_id) for t in tasks[tasks.index(task) :]]
+    return next((index for index in later if index is not None), len(notebook.cells))
 
 
 def _verdict_without_result(notebook, task, timeout, run: _Run) -> tuple[str, str]:
@@ -164,7 +177,7 @@ def _verdict_without_result(notebook, task, timeout, run: _Run) -> tuple[str, st
         where = "while running " + notebook.cells[run.stage["index"]].label
     if run.killed:
         return "timed out", f"stopped {where}: no answer within {timeout:g} s (an infinite loop?)"
-    return "crashed", f"the process ended {where}: {_death_reason(run)}"
+    return "crashed", f"the process ended {where} ({_death_reason(run)})"
 
 
 def _job(notebook: StudentNotebook, task, timeout: float, end: int, outcomes: dict, skipped: dict) -> dict:
@@ -266,13 +279,12 @@ def _worker_env() -> dict:
 
 
 def _death_reason(run: _Run) -> str:
-    if run.killed:
-        return "it hung and had to be killed"
+    """Why a process that the grader did not kill ended early."""
     if run.returncode < 0:
-        name = signal.Signals(-run.returncode).name if -run.returncode in signal.valid_signals() else ""
-        memory = " (out of memory?)" if name == "SIGKILL" else ""
-        return f"it ended the process (killed by {name or 'signal'} {-run.returncode}){memory}"
-    return f"it ended the process (exit code {run.returncode}: os._exit() or a crash)"
+        number = -run.returncode
+        name = signal.Signals(number).name if number in signal.valid_signals() else "a signal"
+        return f"killed by {name}{': out of memory?' if name == 'SIGKILL' else ''}"
+    return f"exit code {run.returncode}: os._exit() or a crash"
 
 
 def _failure_text(run: _Run, what: str) -> str:

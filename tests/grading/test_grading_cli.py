@@ -1,0 +1,130 @@
+"""The grader end to end: full marks for the solution, zero for the untouched exercise, partial
+credit for half-done work, the --json layout and the exit statuses."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course_lib.grading.cli import main
+from course_lib.grading.registry import find_exercise
+
+ROOT = Path(__file__).resolve().parents[2]
+NAME = "01_windows_and_parameters"
+SOLUTION = ROOT / "solutions" / f"{NAME}.ipynb"
+EXERCISE = ROOT / "exercises" / f"{NAME}.ipynb"
+TASKS = {task.grade_id: task.points for task in find_exercise(NAME).tasks}
+
+
+@pytest.mark.slow
+def test_solution_gets_full_marks_through_the_command_line(tmp_path):
+    out = tmp_path / "result.json"
+    before = SOLUTION.read_bytes()
+    command = [sys.executable, "-m", "course_lib.grading", str(SOLUTION), "--json", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert SOLUTION.read_bytes() == before
+    data = json.loads(out.read_text())
+    assert list(data) == ["notebook", "score", "max_score", "tasks"]
+    assert data["notebook"] == str(SOLUTION)
+    assert data["score"] == data["max_score"] == sum(TASKS.values()) == 10
+    assert [t["id"] for t in data["tasks"]] == list(TASKS)
+    for task in data["tasks"]:
+        assert list(task) == ["id", "points", "max_points", "passed", "feedback"]
+        assert task["passed"] is True and task["points"] == task["max_points"] == TASKS[task["id"]]
+        assert task["feedback"] == ""
+    assert "Total                   10 / 10" in result.stdout
+
+
+@pytest.mark.slow
+def test_untouched_exercise_gets_zero_and_says_what_to_do(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    before = EXERCISE.read_bytes()
+    assert main([str(EXERCISE), "--json", str(out)]) == 0
+    assert EXERCISE.read_bytes() == before
+    data = json.loads(out.read_text())
+    assert (data["score"], data["max_score"]) == (0, 10)
+    assert all(not t["passed"] and t["points"] == 0 for t in data["tasks"])
+    printed = capsys.readouterr().out
+    for task in TASKS:
+        assert f"{task} " in printed
+    assert printed.count("not implemented  ") == len(TASKS)
+    assert "window_features is not implemented yet (hint: check 1 <= window" in printed
+    assert "Total                    0 / 10" in printed
+
+
+@pytest.mark.slow
+def test_half_done_exercise_gets_partial_credit(variant, grade):
+    # A renamed copy is still recognised, by the exercise name in its metadata.
+    path = variant(
+        "exercise", fill=["window_features", "bag_of_words", "mlp_first_layer_params"], name="mine.ipynb"
+    )
+    report = grade(path)
+    assert (report.score, report.max_score) == (3 + 1 + 1, 10)
+    passed = {t.id for t in report.tasks if t.passed}
+    assert passed == {"window_features", "bag_of_words", "mlp_first_layer_params"}
+    assert report.task("embed_window").verdict == "not implemented"
+    assert report.task("order_blind_pair").verdict == "not implemented"
+
+
+@pytest.mark.slow
+def test_edited_or_deleted_test_cells_change_nothing(variant, grade, tmp_path):
+    # The grader uses the registry's checks, never the notebook's copy of them.
+    wrong = "def embed_window(X, E):\n    return E[X]\n"
+    path = variant(replace={"embed_window": wrong}, tests={"embed_window": "print('passed')"})
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "bag_of_words"]
+    nbformat.write(nb, path)
+    report = grade(path)
+    assert not report.task("embed_window").passed
+    assert "result: expected shape" in report.task("embed_window").feedback
+    assert report.task("bag_of_words").passed
+    assert report.score == 8
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["does/not/exist.ipynb"],
+        ["README.md"],  # not a notebook
+        ["notebooks/00_setup_check.ipynb"],  # a notebook with no known tasks
+        [str(SOLUTION), "--timeout", "-1"],
+        [str(SOLUTION), "--timeout", "soon"],
+        [str(SOLUTION), "--no-such-option"],
+        [],
+    ],
+    ids=[
+        "missing",
+        "not-a-notebook",
+        "no-known-tasks",
+        "negative-timeout",
+        "bad-timeout",
+        "bad-option",
+        "none",
+    ],
+)
+def test_usage_errors_exit_with_2(arguments, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    try:
+        status = main(arguments)
+    except SystemExit as stop:  # argparse's own errors
+        status = stop.code
+    assert status == 2
+    assert capsys.readouterr().err
+
+
+def test_usage_error_from_the_command_line(tmp_path):
+    not_json = tmp_path / f"{NAME}.ipynb"
+    not_json.write_text("{ this is not json")
+    for target in (tmp_path / "missing.ipynb", not_json):
+        result = subprocess.run(
+            [sys.executable, "-m", "course_lib.grading", str(target)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert result.returncode == 2
+        assert "error:" in result.stderr and "Traceback" not in result.stderr
