@@ -38,6 +38,7 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/python scripts/make_exercises.py --check
 	$(NB_ENV) $(BIN)/python -m pytest $(NBVAL) tests notebooks solutions
 
 lint: $(STAMP)
@@ -52,12 +53,14 @@ notebooks: $(STAMP)
 execute: $(STAMP)
 	$(NB_ENV) $(BIN)/python scripts/execute_notebooks.py $(NB)
 
+# Regenerate exercises/ from solutions/. An exercise you edited is kept; FORCE=1 regenerates it too,
+# saving your version beside it first (NN_topic.backup-<time>.ipynb).
 exercises: $(STAMP)
-	$(BIN)/python scripts/make_exercises.py $(EXERCISE_ARGS)
+	$(BIN)/python scripts/make_exercises.py $(if $(FORCE),--force,) $(EXERCISE_ARGS)
 
 grade: $(STAMP)
 	@test -n "$(NB)" || { echo "usage: make grade NB=exercises/NN_topic.ipynb"; exit 2; }
-	$(BIN)/python -m course_lib.grading $(NB) $(GRADE_ARGS)
+	$(BIN)/python -m course_lib.grading "$(NB)" $(GRADE_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_numpy.py
