@@ -3,6 +3,7 @@
 Run from the repository root:
     python benchmarks/bench_torch.py            # the full table, about a minute
     python benchmarks/bench_torch.py --quick    # a tiny smoke run
+    python benchmarks/bench_torch.py --threads 1
 
 Both implementations run in the same process on the same input with the same weights. Each
 timing is the median of several repeats of forward and output.sum().backward() after one
@@ -62,14 +63,18 @@ def compare(cell: str, N: int, T: int, D: int, H: int, repeats: int) -> tuple[fl
 def repeats_for(N: int, T: int, H: int, quick: bool) -> int:
     """Fewer repeats for the big sizes so the whole run takes about a minute."""
     if quick:
-        return 1
+        return 3
     return 3 if N * T * H >= 64 * 200 * 512 else 9
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (smoke run)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, three repeats (smoke run)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="torch threads (default: torch's); 1 is steadier on a shared machine")
     args = parser.parse_args()
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
     sizes = QUICK if args.quick else FULL
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, CPU; forward + backward")
     print(f"{'cell':<5} {'N':>3} {'T':>4} {'D':>3} {'H':>4} {'torch.nn ms':>12} {'course_lib ms':>14} "
