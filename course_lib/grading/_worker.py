@@ -161,8 +161,12 @@ def explain_missing(name: str, cells: list, outcomes: dict) -> tuple[str, str]:
         return "error", f"{name} is not defined: {label} was not run because {error}"
     if status == "ok":
         return "error", f"{name} is not defined: {label} ran but did not define it"
-    verdict = "not implemented" if (error or "").startswith("NotImplementedError") else "error"
-    return verdict, f"{name} is not defined: {label} failed ({error})"
+    stub = re.fullmatch(r"NotImplementedError: ?(.*?)(?: \(line \d+\))?", error or "")
+    if stub:
+        hint = f" (hint: {stub.group(1)})" if stub.group(1) else ""
+        where = f"cell {cell['index'] + 1}"
+        return "not implemented", f"{name} is not implemented yet: {where} raises NotImplementedError{hint}"
+    return "error", f"{name} is not defined: {label} failed ({error})"
 
 
 def _failed(verdict: str, feedback: str) -> dict:

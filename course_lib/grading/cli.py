@@ -2,18 +2,21 @@
 
 Prints one row per task (points earned / available, verdict, feedback) and the total. Exit status
 0 whenever grading completed, whatever the score; 2 for a usage error (missing file, not a
-notebook, bad arguments, a notebook with no known tasks).
+notebook, bad arguments, a notebook with no known tasks); 1 if the grader itself failed; 130 if
+interrupted (Ctrl-C), which also ends every grading process.
 """
 
 import argparse
 import json
 import sys
 import textwrap
+from pathlib import Path
 
 from course_lib.grading.notebook import UsageError
 from course_lib.grading.runner import DEFAULT_TIMEOUT, GradeReport, GraderError, grade_notebook
 
 USAGE_ERROR = 2
+INTERRUPTED = 130  # the shell's status for Ctrl-C
 FEEDBACK_WIDTH = 64  # characters per feedback line in the table
 
 
@@ -32,6 +35,9 @@ def main(argv=None) -> int:
         help=f"time limit for each cell and each task's check (default {DEFAULT_TIMEOUT:g})",
     )
     args = parser.parse_args(argv)
+    if args.json and not Path(args.json).resolve().parent.is_dir():
+        print(f"error: cannot write {args.json}: no such folder", file=sys.stderr)
+        return USAGE_ERROR
     try:
         report = grade_notebook(args.notebook, timeout=args.timeout)
     except UsageError as error:
@@ -40,6 +46,9 @@ def main(argv=None) -> int:
     except GraderError as error:
         print(f"The grader itself failed; please report this.\n{error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("Grading interrupted.", file=sys.stderr)
+        return INTERRUPTED
     print(format_report(report))
     if args.json:
         try:

@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -103,17 +104,34 @@ class _Run:
     returncode: int
 
 
+@dataclass(frozen=True)
+class _Session:
+    """What every grading process of one notebook shares."""
+
+    notebook: StudentNotebook
+    timeout: float  # seconds per cell and per check
+    workdir: Path  # temporary folder for job and event files
+    stop: threading.Event  # set when grading is interrupted: every process is killed
+
+
+class _Interrupted(Exception):
+    """Grading was interrupted (Ctrl-C) while this process ran."""
+
+
 def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     """Grade one notebook; raises notebook.UsageError if it cannot be graded at all."""
     notebook = read_notebook(path)
     with tempfile.TemporaryDirectory(prefix="course-grading-") as folder:
-        workdir = Path(folder)
-        outcomes, skipped = _probe(notebook, timeout, workdir)
-        with ThreadPoolExecutor(MAX_PARALLEL) as pool:
+        session = _Session(notebook, timeout, Path(folder), threading.Event())
+        pool = ThreadPoolExecutor(MAX_PARALLEL)
+        try:
+            outcomes, skipped = _probe(session)
             tasks = tuple(
-                pool.map(lambda task: _grade_task(notebook, task, timeout, outcomes, skipped, workdir),
-                         notebook.exercise.tasks)
+                pool.map(lambda task: _grade_task(session, task, outcomes, skipped), notebook.exercise.tasks)
             )
+        finally:
+            session.stop.set()  # a no-op after normal completion; after Ctrl-C it kills the processes
+            pool.shutdown(wait=True, cancel_futures=True)
     cells = tuple(
         CellReport(index, notebook.cells[index].label, status, message)
         for index, (status, message) in sorted(outcomes.items())
@@ -122,14 +140,14 @@ def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     return GradeReport(str(path), notebook.exercise.name, tasks, cells)
 
 
-def _probe(notebook: StudentNotebook, timeout: float, workdir: Path):
+def _probe(session: _Session):
     """Run the notebook once; returns {cell index: (status, message)} and {cell index: why skipped}."""
+    notebook = session.notebook
     tests = [notebook.test_cell_index(task.grade_id) for task in notebook.exercise.tasks]
     end = max((i for i in tests if i is not None), default=len(notebook.cells))
     outcomes, skipped = {}, {}
     for attempt in range(len(notebook.cells) + 1):
-        job = _job(notebook, None, timeout, end, {}, skipped)
-        run = _run_worker(job, workdir, f"probe{attempt}", notebook.path.parent)
+        run = _run_worker(session, _job(session, None, end, {}, skipped), f"probe{attempt}")
         for event in run.events:
             if event["event"] == "end":
                 outcomes[event["index"]] = (event["status"], event["error"])
@@ -145,12 +163,12 @@ def _probe(notebook: StudentNotebook, timeout: float, workdir: Path):
     return outcomes, skipped
 
 
-def _grade_task(notebook, task, timeout, outcomes, skipped, workdir) -> TaskResult:
-    job = _job(notebook, task, timeout, _task_end(notebook, task), outcomes, skipped)
-    run = _run_worker(job, workdir, task.grade_id, notebook.path.parent)
+def _grade_task(session: _Session, task, outcomes: dict, skipped: dict) -> TaskResult:
+    job = _job(session, task, _task_end(session.notebook, task), outcomes, skipped)
+    run = _run_worker(session, job, task.grade_id)
     result = next((event for event in run.events if event["event"] == "result"), None)
     if result is None:
-        verdict, feedback = _verdict_without_result(notebook, task, timeout, run)
+        verdict, feedback = _verdict_without_result(session, task, run)
         result = {"passed": False, "verdict": verdict, "feedback": feedback}
     points = task.points if result["passed"] else 0
     passed, verdict, feedback = result["passed"], result["verdict"], result["feedback"]
@@ -167,28 +185,28 @@ def _task_end(notebook: StudentNotebook, task) -> int:
     return next((index for index in later if index is not None), len(notebook.cells))
 
 
-def _verdict_without_result(notebook, task, timeout, run: _Run) -> tuple[str, str]:
+def _verdict_without_result(session: _Session, task, run: _Run) -> tuple[str, str]:
     """The verdict of a task whose process was killed or died before reporting."""
     names = " or ".join(task.needs)
     if any(event["event"] == "fatal" for event in run.events) or run.stage is None:
         raise GraderError(_failure_text(run, f"grading task {task.grade_id} failed"))
     where = "while checking " + names
     if run.stage["stage"] == "cell":
-        where = "while running " + notebook.cells[run.stage["index"]].label
+        where = "while running " + session.notebook.cells[run.stage["index"]].label
     if run.killed:
-        return "timed out", f"stopped {where}: no answer within {timeout:g} s (an infinite loop?)"
+        return "timed out", f"stopped {where}: no answer within {session.timeout:g} s (an infinite loop?)"
     return "crashed", f"the process ended {where} ({_death_reason(run)})"
 
 
-def _job(notebook: StudentNotebook, task, timeout: float, end: int, outcomes: dict, skipped: dict) -> dict:
+def _job(session: _Session, task, end: int, outcomes: dict, skipped: dict) -> dict:
     """The instructions for one grading process: cells before `end` run, each with its time limit."""
-    cells = []
+    notebook, cells = session.notebook, []
     for cell in notebook.cells:
         if cell.kind != "code" or cell.is_test:
             continue
-        limit = timeout
+        limit = session.timeout
         if outcomes.get(cell.index, ("ok",))[0] == "timeout":
-            limit = min(timeout, SHORT_LIMIT)
+            limit = min(session.timeout, SHORT_LIMIT)
         if cell.index in skipped:
             limit = None
         cells.append(
@@ -204,19 +222,21 @@ def _job(notebook: StudentNotebook, task, timeout: float, end: int, outcomes: di
     return {
         "cells": cells,
         "task": None if task is None else {"module": notebook.exercise.module, "grade_id": task.grade_id},
-        "check_limit": timeout,
+        "check_limit": session.timeout,
         "memory_limit_bytes": int(notebook.exercise.memory_limit_gib * 2**30),
     }
 
 
-def _run_worker(job: dict, workdir: Path, name: str, cwd: Path) -> _Run:
+def _run_worker(session: _Session, job: dict, name: str) -> _Run:
     """Run one grading process to its end, killing its process group if it overstays a limit."""
-    job_path, events_path = workdir / f"{name}.job.json", workdir / f"{name}.events.jsonl"
+    if session.stop.is_set():
+        raise _Interrupted(name)
+    job_path, events_path = session.workdir / f"{name}.job.json", session.workdir / f"{name}.events.jsonl"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     events_path.touch()
     process = subprocess.Popen(
         [sys.executable, "-m", "course_lib.grading._worker", str(job_path), str(events_path)],
-        cwd=cwd,
+        cwd=session.notebook.path.parent,
         env=_worker_env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -225,22 +245,26 @@ def _run_worker(job: dict, workdir: Path, name: str, cwd: Path) -> _Run:
     )
     events, stage, killed, pending = [], None, False, ""
     last_seen = time.monotonic()
-    with open(events_path, encoding="utf-8") as stream:
-        while True:
-            finished = process.poll() is not None
-            *lines, pending = (pending + stream.read()).split("\n")
-            for event in filter(None, map(_parse, lines)):
-                events.append(event)
-                stage = event if event["event"] == "start" else None
-                last_seen = time.monotonic()
-            if finished:
-                break
-            limit = stage["limit"] if stage else STARTUP_LIMIT
-            if time.monotonic() - last_seen > limit + GRACE:
-                _kill(process)
-                killed = True
-            time.sleep(POLL)
-    _kill(process)  # also ends anything the student's code started in the background
+    try:
+        with open(events_path, encoding="utf-8") as stream:
+            while True:
+                finished = process.poll() is not None
+                *lines, pending = (pending + stream.read()).split("\n")
+                for event in filter(None, map(_parse, lines)):
+                    events.append(event)
+                    stage = event if event["event"] == "start" else None
+                    last_seen = time.monotonic()
+                if finished:
+                    break
+                if session.stop.is_set():
+                    raise _Interrupted(name)
+                limit = stage["limit"] if stage else STARTUP_LIMIT
+                if time.monotonic() - last_seen > limit + GRACE:
+                    _kill(process)
+                    killed = True
+                time.sleep(POLL)
+    finally:
+        _kill(process)  # also ends anything the student's code started in the background
     return _Run(tuple(events), stage, killed, process.returncode)
 
 

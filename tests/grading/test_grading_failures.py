@@ -2,6 +2,12 @@
 are still graded, and the grader neither hangs nor crashes. Every notebook here is the solution of
 exercise 01 with one or two tasks broken on purpose (10 points in all)."""
 
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 LOOP = """
@@ -32,7 +38,7 @@ def assert_others_pass(report, *broken):
 
 @pytest.mark.slow
 def test_an_infinite_loop_times_out_and_the_other_tasks_are_graded(variant, grade):
-    report = grade(variant(replace={"window_features": LOOP}), timeout=3)
+    report = grade(variant(replace={"window_features": LOOP}), timeout=2)
     result = report.task("window_features")
     assert (result.verdict, result.points) == ("timed out", 0)
     assert "window_features loop forever" in result.feedback
@@ -155,3 +161,31 @@ def test_ipython_magics_and_shell_lines_are_ignored(variant, grade):
     )
     report = grade(variant(replace={"order_blind_pair": with_magics}))
     assert report.score == report.max_score
+
+
+@pytest.mark.slow
+def test_ctrl_c_ends_grading_and_every_grading_process(variant):
+    path = variant(replace={"window_features": LOOP})
+    grader = subprocess.Popen(
+        [sys.executable, "-m", "course_lib.grading", str(path), "--timeout", "60"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    children = []
+    for _ in range(400):  # until the probe process runs the looping cell, at most 20 s
+        found = subprocess.run(["pgrep", "-P", str(grader.pid)], capture_output=True, text=True)
+        children = [int(pid) for pid in found.stdout.split()]
+        if children:
+            break
+        time.sleep(0.05)
+    assert children, "no grading process was started"
+    time.sleep(1.0)
+    grader.send_signal(signal.SIGINT)
+    _, err = grader.communicate(timeout=20)
+    assert grader.returncode == 130
+    assert "Grading interrupted." in err and "Traceback" not in err
+    for pid in children:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
