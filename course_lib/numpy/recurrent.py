@@ -35,12 +35,12 @@ def recurrent_forward(x, h0, params, cell="lstm", c0=None, nonlinearity="tanh"):
     check_cell_options(cell, c0, nonlinearity)
     if cell == "lstm":
         out, inner = lstm_forward(x, h0, c0, params)
-        return out, RecurrentCache(cell, inner, out[:, -1], inner.cs[-1].copy())
+        return out, RecurrentCache(cell, inner, out[:, -1].copy(), inner.cs[-1].copy())
     if cell == "rnn":
         out, inner = rnn_forward(x, h0, params, nonlinearity)
     else:
         out, inner = (gru_forward if cell == "gru" else cho_gru_forward)(x, h0, params)
-    return out, RecurrentCache(cell, inner, out[:, -1], None)
+    return out, RecurrentCache(cell, inner, out[:, -1].copy(), None)
 
 
 def recurrent_backward(dout, cache):
