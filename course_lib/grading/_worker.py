@@ -129,8 +129,10 @@ def run_check(job: dict, task, namespace: dict, outcomes: dict, alarm: _Alarm) -
         return _failed("failed", str(failure) or "a check failed")
     except MemoryError:
         return _failed("error", "ran out of memory while checking (MemoryError)")
-    except (SystemExit, KeyboardInterrupt) as error:
-        return _failed("error", f"{type(error).__name__} while checking: exit() was called")
+    except SystemExit:
+        return _failed("error", "exit() was called while checking: return a result instead")
+    except KeyboardInterrupt:
+        return _failed("error", "KeyboardInterrupt was raised while checking")
     except Exception as error:
         message = f"the check could not use your answer: {type(error).__name__}: {error}"
         return _failed("error", _clip(message))
