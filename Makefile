@@ -21,7 +21,7 @@ NB_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONHASHS
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg
 
-.PHONY: lab test lint unit notebooks execute exercises check-exercises grade bench install clean-venv
+.PHONY: lab test lint unit notebooks execute exercises grade bench install clean-venv
 
 install: $(STAMP)
 
