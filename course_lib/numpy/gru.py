@@ -130,34 +130,19 @@ def gru_backward(dout, cache):
     dtype = cache.ns.dtype
     dout = check_upstream("dout", dout, (N, T, H), dtype)
     W_hh = cache.params["weight_hh"].astype(dtype, copy=False)  # (3H, H)
-    coef_ih, coef_hh = _local_derivatives(cache)
-    z = cache.rz[:, :, 1]  # (T, N, H)
-    dhs = np.empty((T, N, H), dtype=dtype)  # total gradient of every h_t
-    da_hh = np.empty((T, N, 3, H), dtype=dtype)  # gradients at h_{t-1} W_hhᵀ + b_hh
-    dh, direct = np.zeros((2, N, H), dtype=dtype)  # carried gradient; nothing flows in after step T-1
+    da_ih = np.empty((T, N, 3, H), dtype=dtype)  # gradients at x_t W_ihᵀ + b_ih, blocks r, z, n
+    da_hh = np.empty((T, N, 3, H), dtype=dtype)  # at h_{t-1} W_hhᵀ + b_hh: the same, n's scaled by r
+    dh = np.zeros((N, H), dtype=dtype)  # carried gradient; nothing flows in after step T-1
     for t in reversed(range(T)):
-        np.add(dh, dout[:, t], out=dhs[t])
-        np.multiply(dhs[t][:, None], coef_hh[t], out=da_hh[t])
-        np.multiply(dhs[t], z[t], out=direct)  # the path h_{t-1} -> z ⊙ h_{t-1}
-        np.matmul(da_hh[t].reshape(N, 3 * H), W_hh, out=dh)  # the paths through the gates
-        dh += direct  # carried into h_{t-1}
-    da_ih = (dhs[:, :, None] * coef_ih).reshape(T, N, 3 * H)  # gradients at x_t W_ihᵀ + b_ih
-    grads = cell_grads(da_ih, cache.x, da_hh.reshape(T, N, 3 * H), cache.hs[:-1])
+        r, z, n = cache.rz[t, :, 0], cache.rz[t, :, 1], cache.ns[t]  # (N, H) each
+        dh += dout[:, t]  # total gradient of h_t
+        da_ih[t, :, 2] = dh * (1 - z) * (1 - n * n)  # n
+        da_ih[t, :, 0] = da_ih[t, :, 2] * cache.hns[t] * r * (1 - r)  # r, through r ⊙ hn
+        da_ih[t, :, 1] = dh * (cache.hs[t] - n) * z * (1 - z)  # z
+        da_hh[t, :, :2] = da_ih[t, :, :2]
+        np.multiply(da_ih[t, :, 2], r, out=da_hh[t, :, 2])
+        dh *= z  # carried into h_{t-1}: the direct path z ⊙ h_{t-1} ...
+        dh += da_hh[t].reshape(N, 3 * H) @ W_hh  # ... plus the paths through the gates
+    da_ih, da_hh = da_ih.reshape(T, N, 3 * H), da_hh.reshape(T, N, 3 * H)
+    grads = cell_grads(da_ih, cache.x, da_hh, cache.hs[:-1])
     return input_grad(da_ih, cache.params["weight_ih"]), dh, grads
-
-
-def _local_derivatives(cache):
-    """Factors of the backward pass that do not depend on the carried gradient, for all steps at once.
-
-    Returns coef_ih, coef_hh (T, N, 3, H): the gradients at the input and hidden parts of the
-    pre-activations of r, z, n are dh_t ⊙ coef_ih[t] and dh_t ⊙ coef_hh[t].
-    """
-    r, z = cache.rz[:, :, 0], cache.rz[:, :, 1]
-    n, h_prev = cache.ns, cache.hs[:-1]
-    coef_ih = np.empty(cache.rz.shape[:2] + (3, n.shape[-1]), dtype=n.dtype)
-    coef_ih[:, :, 2] = (1 - z) * (1 - n * n)  # n
-    coef_ih[:, :, 0] = coef_ih[:, :, 2] * cache.hns * r * (1 - r)  # r, through r ⊙ hn
-    coef_ih[:, :, 1] = (h_prev - n) * z * (1 - z)  # z
-    coef_hh = coef_ih.copy()
-    coef_hh[:, :, 2] *= r  # the hidden part of n is scaled by r
-    return coef_ih, coef_hh

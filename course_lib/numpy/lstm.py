@@ -137,34 +137,19 @@ def lstm_backward(dout, cache):
     dtype = cache.hs.dtype
     dout = check_upstream("dout", dout, (N, T, H), dtype)
     W_hh = cache.params["weight_hh"].astype(dtype, copy=False)  # (4H, H)
-    dc_dh, coef = _local_derivatives(cache)
-    f = cache.gates[:, :, 1]  # (T, N, H)
     da = np.empty((T, N, 4, H), dtype=dtype)  # gradients at the pre-activations of i, f, g, o
-    dh, dc, tmp = np.zeros((3, N, H), dtype=dtype)  # carried gradients; nothing flows in after step T-1
+    dh, dc = np.zeros((2, N, H), dtype=dtype)  # carried gradients; nothing flows in after step T-1
     for t in reversed(range(T)):
+        i, f, g, o = (cache.gates[t, :, k] for k in range(4))  # (N, H) each
+        tanh_c = cache.tanh_cs[t]
         dh += dout[:, t]  # total gradient of h_t
-        dc += np.multiply(dh, dc_dh[t], out=tmp)  # total gradient of c_t
-        np.multiply(dc[:, None], coef[t, :, :3], out=da[t, :, :3])  # i, f, g
-        np.multiply(dh, coef[t, :, 3], out=da[t, :, 3])  # o
-        dc *= f[t]  # carried into c_{t-1}
+        dc += dh * o * (1 - tanh_c * tanh_c)  # total gradient of c_t: directly and through h_t
+        da[t, :, 0] = dc * g * i * (1 - i)  # σ' = σ(1 - σ)
+        da[t, :, 1] = dc * cache.cs[t] * f * (1 - f)
+        da[t, :, 2] = dc * i * (1 - g * g)
+        da[t, :, 3] = dh * tanh_c * o * (1 - o)
+        dc *= f  # carried into c_{t-1}
         np.matmul(da[t].reshape(N, 4 * H), W_hh, out=dh)  # carried into h_{t-1}
     da = da.reshape(T, N, 4 * H)
     grads = cell_grads(da, cache.x, da, cache.hs[:-1])
     return input_grad(da, cache.params["weight_ih"]), dh, dc, grads
-
-
-def _local_derivatives(cache):
-    """Factors of the backward pass that do not depend on the carried gradients, for all steps at once.
-
-    Returns dc_dh (T, N, H): dc_t gains dh_t ⊙ dc_dh[t], and coef (T, N, 4, H): the pre-activation
-    gradients are dc_t ⊙ coef[:, :, k] for i, f, g (k = 0, 1, 2) and dh_t ⊙ coef[:, :, 3] for o.
-    """
-    i, f, g, o = np.moveaxis(cache.gates, 2, 0)  # each (T, N, H)
-    tanh_c = cache.tanh_cs
-    dc_dh = o * (1 - tanh_c * tanh_c)
-    coef = np.empty_like(cache.gates)
-    coef[:, :, 0] = g * i * (1 - i)
-    coef[:, :, 1] = cache.cs[:-1] * f * (1 - f)
-    coef[:, :, 2] = i * (1 - g * g)
-    coef[:, :, 3] = tanh_c * o * (1 - o)
-    return dc_dh, coef

@@ -104,11 +104,10 @@ def rnn_backward(dout, cache):
     H = hs.shape[2]
     dout = check_upstream("dout", dout, (N, T, H), hs.dtype)
     W_hh = params["weight_hh"].astype(hs.dtype, copy=False)  # (H, H)
-    dact = activation_grad(hs[1:], cache.nonlinearity)  # (T, N, H) local derivative of every step
     da = np.empty((T, N, H), dtype=hs.dtype)  # gradient at each step's pre-activation
     dh = np.zeros((N, H), dtype=hs.dtype)  # carried gradient: nothing flows in after the last step
     for t in reversed(range(T)):
         dh += dout[:, t]  # total gradient of h_t
-        np.multiply(dh, dact[t], out=da[t])
+        np.multiply(dh, activation_grad(hs[t + 1], cache.nonlinearity), out=da[t])
         np.matmul(da[t], W_hh, out=dh)  # now the carried gradient of h_{t-1}
     return input_grad(da, params["weight_ih"]), dh, cell_grads(da, x_tm, da, hs[:-1])
