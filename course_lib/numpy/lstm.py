@@ -110,15 +110,16 @@ def lstm_forward(x, h0, c0, params):
     tanh_cs = np.empty((T, N, H), dtype=dtype)
     rec, ig = np.empty((N, 4 * H), dtype=dtype), np.empty((N, H), dtype=dtype)  # per-step scratch
     for t in range(T):
-        z = gates[t]  # (N, 4, H)
-        z += np.matmul(hs[t], W_hh_T, out=rec).reshape(N, 4, H)
-        sigmoid(z[:, :2], out=z[:, :2])  # i, f
-        np.tanh(z[:, 2], out=z[:, 2])  # g
-        sigmoid(z[:, 3], out=z[:, 3])  # o
-        np.multiply(z[:, 1], cs[t], out=cs[t + 1])  # f ⊙ c_{t-1}
-        cs[t + 1] += np.multiply(z[:, 0], z[:, 2], out=ig)  # + i ⊙ g
+        a = gates[t]  # (N, 4, H) input part of the pre-activations; becomes the activations
+        a += np.matmul(hs[t], W_hh_T, out=rec).reshape(N, 4, H)  # + h_{t-1} W_hhᵀ
+        i, f, g, o = a[:, 0], a[:, 1], a[:, 2], a[:, 3]  # views, (N, H) each
+        sigmoid(a[:, :2], out=a[:, :2])  # i and f in one call
+        np.tanh(g, out=g)
+        sigmoid(o, out=o)
+        np.multiply(f, cs[t], out=cs[t + 1])  # c_t = f ⊙ c_{t-1} + i ⊙ g
+        cs[t + 1] += np.multiply(i, g, out=ig)
         np.tanh(cs[t + 1], out=tanh_cs[t])
-        np.multiply(z[:, 3], tanh_cs[t], out=hs[t + 1])
+        np.multiply(o, tanh_cs[t], out=hs[t + 1])  # h_t = o ⊙ tanh(c_t)
     return batch_major(hs[1:]), LSTMCache(x_tm, hs, cs, gates, tanh_cs, params)
 
 
