@@ -147,3 +147,13 @@ def test_mse_rejects_mismatched_shapes():
     message = "target: expected shape (2, 3) from pred, got shape (3, 2)"
     with pytest.raises(ValueError, match=re.escape(message)):
         cnp.mse_loss(np.zeros((2, 3)), np.zeros((3, 2)))
+
+
+def test_losses_do_not_modify_their_inputs(rng):
+    logits, y, mask = make_batch(rng)
+    pred, target = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    before = [a.copy() for a in (logits, y, mask, pred, target)]
+    cnp.softmax_cross_entropy(logits, y, mask)
+    cnp.mse_loss(pred, target)
+    for was, now in zip(before, (logits, y, mask, pred, target), strict=True):
+        np.testing.assert_array_equal(now, was)
