@@ -117,6 +117,7 @@ def test_packed_batch_equals_each_sequence_alone(name, enforce_sorted, rng):
     assert_packed_batch_equals_each_alone(name, lengths, rng, enforce_sorted)
 
 
+@pytest.mark.slow
 @settings(deadline=None, max_examples=15)
 @given(lengths=st.lists(st.integers(1, 5), min_size=1, max_size=4), name=st.sampled_from(list(LAYERS)))
 def test_packed_batch_equals_each_sequence_alone_for_any_lengths(lengths, name):

@@ -151,6 +151,7 @@ def test_layer_single_step_and_single_sequence_match_torch(name, rng):
                 assert_close(a_k, e_k, TORCH_FLOAT64, f"forward, input {shape}")
 
 
+@pytest.mark.slow  # the profiler takes a few seconds to start
 def test_no_call_into_torch_recurrent_kernels(rng):
     """The profiler records every aten op, composite ones included: none may be a recurrent kernel."""
     kernels = ("lstm", "gru", "rnn_tanh", "rnn_relu", "mkldnn_rnn", "cudnn_rnn")
