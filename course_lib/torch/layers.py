@@ -243,8 +243,8 @@ class RecurrentBase(nn.Module):
 
     def _weights(self, k):
         """(W_ih, W_hh, b_ih, b_hh) of layer-direction k; biases are None when bias=False."""
-        names = self._all_weights[k]
-        return tuple(getattr(self, name) for name in names) + (None, None) * (len(names) == 2)
+        weights = tuple(getattr(self, name) for name in self._all_weights[k])
+        return weights if self.bias else (*weights, None, None)
 
 
 class RNN(RecurrentBase):
