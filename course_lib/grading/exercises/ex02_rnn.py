@@ -1,0 +1,331 @@
+"""Exercise 02, the RNN forward and backward by hand: the tasks, their reference answers and their checks.
+
+Notebook: solutions/02_rnn_forward_backward.ipynb (exercises/ is generated from it). The references are
+course_lib.numpy's rnn_step_forward, rnn_step_backward, rnn_forward and rnn_backward, and
+course_lib.check's numerical_gradient. A student's cache may hold anything: a check only hands it back
+to the student's own backward function, after checking the forward values it came with.
+
+The feedback helpers at the top (random_cell_params, mismatch, grads_mismatch, scalar_mismatch) are
+shared with the other NumPy exercises, 03 and 04.
+"""
+
+import numpy as np
+
+from course_lib.check import numerical_gradient as numerical_gradient_reference
+from course_lib.check.tolerances import gradient_tol
+from course_lib.grading.compare import CheckFailed, array_mismatch, call, describe, fail_if, type_name, unpack
+from course_lib.grading.registry import Exercise, Task
+from course_lib.numpy import rnn_backward as rnn_backward_reference
+from course_lib.numpy import rnn_forward as rnn_forward_reference
+from course_lib.numpy import rnn_step_backward as rnn_step_backward_reference
+from course_lib.numpy import rnn_step_forward as rnn_step_forward_reference
+
+PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+
+
+def random_cell_params(D, H, gates, rng, dtype=np.float64, scale=0.5):
+    """A params dict in torch.nn's layout with N(0, scale²) entries.
+
+    weight_ih (G*H, D), weight_hh (G*H, H), bias_ih and bias_hh (G*H,). The scale keeps the
+    pre-activations of order 1, where a wrong derivative of tanh or σ shows.
+    """
+    shapes = {"weight_ih": (gates * H, D), "weight_hh": (gates * H, H), "bias_ih": (gates * H,)}
+    shapes["bias_hh"] = (gates * H,)
+    return {key: (scale * rng.standard_normal(shape)).astype(dtype) for key, shape in shapes.items()}
+
+
+class Mismatch(str):
+    """Feedback on one value: `body`, then `hint` (advice on a known mistake) in parentheses, if any."""
+
+    body: str
+    hint: str | None
+
+
+def hinted(body, hint=None):
+    """A Mismatch reading 'body (hint)', or just 'body'."""
+    found = Mismatch(f"{body} ({hint})" if hint else body)
+    found.body, found.hint = body, hint
+    return found
+
+
+def mismatch(name, actual, expected, tol=None, hints=()):
+    """array_mismatch, followed by the hint of the first known mistake that `actual` equals.
+
+    hints: ((wrong_answer, hint), ...), the arrays a typical mistake gives, each with what to fix.
+    """
+    message = array_mismatch(name, actual, expected, tol)
+    if message is None:
+        return None
+    for wrong, hint in hints:
+        if isinstance(actual, np.ndarray) and array_mismatch(name, actual, wrong, tol) is None:
+            return hinted(message, hint)
+    return hinted(message)
+
+
+def report(context, *messages):
+    """fail_if, giving each hint once: a hint already given is left out of the later messages."""
+    given, kept = set(), []
+    for message in filter(None, messages):
+        hint = getattr(message, "hint", None)
+        kept.append(message.body if hint in given else message)
+        given.add(hint)
+    fail_if(context, *kept)
+
+
+def grads_mismatch(grads, expected, tol, hints=None):
+    """None if `grads` is a dict with the keys of `expected` and every array matches, else what is wrong.
+
+    The first wrong key is described in full (with its hint from hints[key], if any); the others are named.
+    """
+    keys = ", ".join(expected)
+    if not isinstance(grads, dict):
+        return f"grads: expected a dict with keys {keys}, got {type_name(grads)} {describe(grads)}"
+    missing = [key for key in expected if key not in grads]
+    if missing:
+        return f"grads: missing key(s) {', '.join(missing)}; it needs one gradient per parameter: {keys}"
+    problems = {
+        key: mismatch(f"grads['{key}']", grads[key], expected[key], tol, (hints or {}).get(key, ()))
+        for key in expected
+    }
+    wrong = [key for key, problem in problems.items() if problem]
+    if not wrong:
+        return None
+    first = problems[wrong[0]]
+    also = f"; also wrong: {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
+    return hinted(first.body + also, first.hint)
+
+
+def scalar_mismatch(name, actual, expected, tol):
+    """None if `actual` is a real number (Python or NumPy, or a 0-d array) close to `expected`."""
+    if isinstance(actual, np.ndarray) and actual.ndim == 0:
+        actual = actual[()]
+    if isinstance(actual, bool) or not isinstance(actual, (int, float, np.integer, np.floating)):
+        return f"{name}: expected a number, got {type_name(actual)} {describe(actual)}"
+    if not abs(float(actual) - expected) <= tol.atol + tol.rtol * abs(expected):
+        return f"{name}: expected {expected:.6g}, got {float(actual):.6g}"
+    return None
+
+
+def returned(name, function, args, parts):
+    """The items of the tuple that a student's function returns, called (safely) on `args`."""
+    return unpack(name, call(name, function, *args), parts)
+
+
+def sizes_text(dtype=None, **sizes):
+    """'N=3, D=4, H=5, float64': the test case, for the start of a feedback line."""
+    text = ", ".join(f"{name}={size}" for name, size in sizes.items())
+    return f"{text}, {np.dtype(dtype)}" if dtype is not None else text
+
+
+def _sizes(rng):
+    """Random N, D, H with D != H, so that a transposed weight cannot go unnoticed."""
+    D, H = (int(n) for n in rng.choice(np.arange(2, 7), size=2, replace=False))
+    return int(rng.integers(2, 5)), D, H
+
+
+def _step_cases(rng):
+    """(N, D, H, dtype): random sizes, a batch of one, one input feature and one hidden unit, float32."""
+    N, D, H = _sizes(rng)
+    return [(N, D, H, np.float64), (1, D, H, np.float64), (N, 1, 1, np.float64), (N, D, H, np.float32)]
+
+
+def _step_inputs(N, D, H, dtype, rng):
+    x = rng.standard_normal((N, D)).astype(dtype)
+    h_prev = rng.standard_normal((N, H)).astype(dtype)
+    return x, h_prev, random_cell_params(D, H, 1, rng, dtype)
+
+
+def _pre_activation(x, h_prev, params, biases=("bias_ih", "bias_hh")):
+    """x W_ihᵀ + h_prev W_hhᵀ plus the named biases."""
+    a = x @ params["weight_ih"].T + h_prev @ params["weight_hh"].T
+    return a + sum(params[key] for key in biases)
+
+
+def check_rnn_step_forward(rnn_step_forward):
+    """rnn_step_forward(x, h_prev, params) -> (h_next, cache), on random sizes, N = 1, D = H = 1, float32."""
+    rng = np.random.default_rng()
+    for N, D, H, dtype in _step_cases(rng):
+        x, h_prev, params = _step_inputs(N, D, H, dtype, rng)
+        h_next, _ = returned("rnn_step_forward", rnn_step_forward, (x, h_prev, params), ("h_next", "cache"))
+        expected, _ = rnn_step_forward_reference(x, h_prev, params)
+        both_biases = "add both biases, bias_ih and bias_hh"
+        hints = (
+            (_pre_activation(x, h_prev, params), "apply tanh to the pre-activation"),
+            (np.tanh(_pre_activation(x, h_prev, params, ("bias_ih",))), both_biases),
+            (np.tanh(_pre_activation(x, h_prev, params, ("bias_hh",))), both_biases),
+        )
+        context = f"rnn_step_forward({sizes_text(dtype, N=N, D=D, H=H)})"
+        fail_if(context, mismatch("h_next", h_next, expected, None, hints))
+
+
+def check_numerical_gradient(numerical_gradient):
+    """numerical_gradient(f, x, df=None, eps=1e-6) against course_lib.check's, for arrays of 1 to 3 axes."""
+    rng = np.random.default_rng()
+    A = rng.standard_normal((4, 2))
+    cases = [
+        ("f(x) = tanh(x A), df given", lambda v: np.tanh(v @ A), rng.standard_normal((3, 4)),
+         {"df": rng.standard_normal((3, 2))}),
+        ("f(x) = Σ x³, a scalar, df=None", lambda v: np.sum(v**3), rng.standard_normal(5), {}),
+        ("f(x) = sin(x) · x[0], df=None", lambda v: np.sin(v) * v[0], rng.standard_normal(4), {}),
+        ("f(x) = x², x of shape (2, 3, 2), df given", lambda v: v**2, rng.standard_normal((2, 3, 2)),
+         {"df": rng.standard_normal((2, 3, 2))}),
+        ("f(x) = x³ with eps=1e-2", lambda v: v**3, rng.standard_normal(3), {"eps": 1e-2}),
+        ("f(x) = exp(x) for float32 x", np.exp, rng.standard_normal((2, 2)).astype(np.float32), {}),
+        ("x of shape (1,)", lambda v: np.cos(v) * 3, rng.standard_normal(1), {}),
+    ]
+    for text, f, x, options in cases:
+        out = call("numerical_gradient", numerical_gradient, f, x, **options)
+        expected = numerical_gradient_reference(f, x, **options)
+        hints = ()
+        if "eps" in options:
+            hints = ((numerical_gradient_reference(f, x), "use the eps you are given, not a fixed step"),)
+        message = mismatch("gradient", out, expected, gradient_tol(np.dtype(np.float64)), hints)
+        if message and x.dtype == np.float32:
+            message += " (perturb a float64 copy of x: float32 cannot resolve a step of 1e-6)"
+        fail_if(f"numerical_gradient, {text}", message)
+
+
+def _check_forward_first(name, task, actual, expected):
+    """A backward check runs the student's forward: say so, and stop, if the forward is wrong."""
+    problem = array_mismatch(task, actual, expected)
+    if problem:
+        raise CheckFailed(f"{name} is checked with the cache of your {task}, which is wrong here ({problem})")
+
+
+def _step_backward_hints(dh_next, h_next, x, h_prev, params):
+    """Arrays that typical mistakes in rnn_step_backward produce, with what to fix."""
+    da = dh_next * (1 - h_next**2)
+    no_tanh = "multiply dh_next by tanh'(a) = 1 - h_next² first"
+    transposed = "dh_prev = da W_hh: h_prev enters as h_prev W_hhᵀ, so no transpose here"
+    return {
+        "dx": ((dh_next @ params["weight_ih"], no_tanh),),
+        "dh_prev": ((dh_next @ params["weight_hh"], no_tanh), (da @ params["weight_hh"].T, transposed)),
+        "weight_hh": ((h_prev.T @ da, "dW_hh = daᵀ h_prev, not its transpose"),),
+        "weight_ih": ((dh_next.T @ x, no_tanh),),
+    }
+
+
+def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
+    """rnn_step_backward(dh_next, cache) -> (dx, dh_prev, grads), the cache coming from rnn_step_forward."""
+    rng = np.random.default_rng()
+    for N, D, H, dtype in _step_cases(rng):
+        x, h_prev, params = _step_inputs(N, D, H, dtype, rng)
+        forward = returned("rnn_step_forward", rnn_step_forward, (x, h_prev, params), ("h_next", "cache"))
+        h_next, cache = forward
+        expected_h, ref_cache = rnn_step_forward_reference(x, h_prev, params)
+        _check_forward_first("rnn_step_backward", "rnn_step_forward", h_next, expected_h)
+        dh_next = rng.standard_normal((N, H)).astype(dtype)
+        parts = ("dx", "dh_prev", "grads")
+        dx, dh_prev, grads = returned("rnn_step_backward", rnn_step_backward, (dh_next, cache), parts)
+        dx_ref, dh_prev_ref, grads_ref = rnn_step_backward_reference(dh_next, ref_cache)
+        hints = _step_backward_hints(dh_next, expected_h, x, h_prev, params)
+        tol = gradient_tol(np.dtype(dtype))
+        report(
+            f"rnn_step_backward({sizes_text(dtype, N=N, D=D, H=H)})",
+            mismatch("dx", dx, dx_ref, tol, hints["dx"]),
+            mismatch("dh_prev", dh_prev, dh_prev_ref, tol, hints["dh_prev"]),
+            grads_mismatch(grads, grads_ref, tol, hints),
+        )
+
+
+def _sequence_cases(rng):
+    """(N, T, D, H, dtype, h0 given): random sizes, T = 1, N = 1, h0 = None, float32."""
+    N, D, H = _sizes(rng)
+    T = int(rng.integers(3, 7))
+    return [
+        (N, T, D, H, np.float64, True),
+        (N, 1, D, H, np.float64, True),
+        (1, T, D, H, np.float64, True),
+        (N, T, D, H, np.float64, False),
+        (N, T, D, H, np.float32, True),
+    ]
+
+
+def _sequence_inputs(N, T, D, H, dtype, with_h0, rng):
+    x = rng.standard_normal((N, T, D)).astype(dtype)
+    h0 = rng.standard_normal((N, H)).astype(dtype) if with_h0 else None
+    return x, h0, random_cell_params(D, H, 1, rng, dtype)
+
+
+def check_rnn_forward(rnn_forward):
+    """rnn_forward(x, h0, params) -> (out, cache): out (N, T, H); T = 1, N = 1, h0 = None, float32."""
+    rng = np.random.default_rng()
+    for N, T, D, H, dtype, with_h0 in _sequence_cases(rng):
+        x, h0, params = _sequence_inputs(N, T, D, H, dtype, with_h0, rng)
+        out, _ = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"))
+        expected, _ = rnn_forward_reference(x, h0, params)
+        start = np.zeros((N, H), dtype) if h0 is None else h0
+        not_carried = np.tanh(_pre_activation(x, start[:, None], params))  # every step from h0
+        hints = (
+            (np.swapaxes(expected, 0, 1), "out is batch-first, (N, T, H): stack the states along axis 1"),
+            (not_carried, "step t starts from h_{t-1}, the state step t - 1 returned, not from h0"),
+        )
+        h0_text = "h0=None" if h0 is None else "h0 given"
+        context = f"rnn_forward({sizes_text(dtype, N=N, T=T, D=D, H=H)}, {h0_text})"
+        fail_if(context, mismatch("out", out, expected, None, hints))
+
+
+def _backward_hints(dout, ref_cache):
+    """What rnn_backward gives if it uses dout at the last step only, or carries no gradient back."""
+    last_only = np.zeros_like(dout)
+    last_only[:, -1] = dout[:, -1]
+    wrong_last = rnn_backward_reference(last_only, ref_cache)
+    x_tm, hs, params = ref_cache.x, ref_cache.hs, ref_cache.params
+    per_step = [  # each step's own dout, nothing carried from step t + 1
+        rnn_step_backward_reference(dout[:, t], rnn_step_forward_reference(x_tm[t], hs[t], params)[1])
+        for t in range(dout.shape[1])
+    ]
+    wrong_carry = (
+        np.stack([step[0] for step in per_step], axis=1),
+        per_step[0][1],
+        {key: sum(step[2][key] for step in per_step) for key in PARAM_KEYS},
+    )
+    texts = (
+        "add the upstream dout[:, t] at every step t, not only at the last",
+        "carry the gradient back: step t receives dout[:, t] plus the dh_prev of step t + 1",
+    )
+    hints = {"dx": [], "dh0": [], **{key: [] for key in PARAM_KEYS}}
+    for (dx, dh0, grads), text in zip((wrong_last, wrong_carry), texts, strict=True):
+        hints["dx"].append((dx, text))
+        hints["dh0"].append((dh0, text))
+        for key in PARAM_KEYS:
+            hints[key].append((grads[key], text))
+    return hints
+
+
+def check_rnn_backward(rnn_forward, rnn_backward):
+    """rnn_backward(dout, cache) -> (dx, dh0, grads), the cache coming from rnn_forward."""
+    rng = np.random.default_rng()
+    for N, T, D, H, dtype, with_h0 in _sequence_cases(rng):
+        x, h0, params = _sequence_inputs(N, T, D, H, dtype, with_h0, rng)
+        out, cache = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"))
+        expected_out, ref_cache = rnn_forward_reference(x, h0, params)
+        _check_forward_first("rnn_backward", "rnn_forward", out, expected_out)
+        dout = rng.standard_normal((N, T, H)).astype(dtype)
+        dx, dh0, grads = returned("rnn_backward", rnn_backward, (dout, cache), ("dx", "dh0", "grads"))
+        dx_ref, dh0_ref, grads_ref = rnn_backward_reference(dout, ref_cache)
+        hints = _backward_hints(dout, ref_cache) if T > 1 else {}
+        tol = gradient_tol(np.dtype(dtype))
+        h0_text = "h0=None" if h0 is None else "h0 given"
+        report(
+            f"rnn_backward({sizes_text(dtype, N=N, T=T, D=D, H=H)}, {h0_text})",
+            mismatch("dx", dx, dx_ref, tol, hints.get("dx", ())),
+            mismatch("dh0", dh0, dh0_ref, tol, hints.get("dh0", ())),
+            grads_mismatch(grads, grads_ref, tol, hints),
+        )
+
+
+EXERCISE = Exercise(
+    name="02_rnn_forward_backward",
+    title="The RNN forward and backward, with a gradient check",
+    tasks=(
+        Task("rnn_step_forward", 2, ("rnn_step_forward",), check_rnn_step_forward, "one RNN step, forward"),
+        Task("numerical_gradient", 2, ("numerical_gradient",), check_numerical_gradient,
+             "central differences"),
+        Task("rnn_step_backward", 3, ("rnn_step_forward", "rnn_step_backward"), check_rnn_step_backward,
+             "one RNN step, backward"),
+        Task("rnn_forward", 2, ("rnn_forward",), check_rnn_forward, "the sequence, forward"),
+        Task("rnn_backward", 3, ("rnn_forward", "rnn_backward"), check_rnn_backward,
+             "backpropagation through time"),
+    ),
+)
