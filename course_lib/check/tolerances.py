@@ -46,7 +46,10 @@ def gradient_tol(dtype) -> Tol:
 
 
 def _lookup(table, dtype) -> Tol:
-    key = np.dtype(str(dtype).replace("torch.", ""))
+    try:
+        key = np.dtype(dtype)  # NumPy dtypes, scalar types and names ("float32")
+    except TypeError:
+        key = np.dtype(str(dtype).replace("torch.", ""))  # torch.float32 -> "float32"
     if key not in table:
         raise ValueError(f"no tolerance for dtype {dtype}; expected one of {sorted(map(str, table))}")
     return table[key]
