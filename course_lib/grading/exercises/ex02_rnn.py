@@ -72,19 +72,20 @@ def report(context, *messages):
     fail_if(context, *kept)
 
 
-def grads_mismatch(grads, expected, tol, hints=None):
+def grads_mismatch(grads, expected, tol, hints=None, name="grads"):
     """None if `grads` is a dict with the keys of `expected` and every array matches, else what is wrong.
 
     The first wrong key is described in full (with its hint from hints[key], if any); the others are named.
+    `name` is the dict's name in the feedback (a dict of parameters is checked the same way).
     """
     keys = ", ".join(expected)
     if not isinstance(grads, dict):
-        return f"grads: expected a dict with keys {keys}, got {type_name(grads)} {describe(grads)}"
+        return f"{name}: expected a dict with keys {keys}, got {type_name(grads)} {describe(grads)}"
     missing = [key for key in expected if key not in grads]
     if missing:
-        return f"grads: missing key(s) {', '.join(missing)}; it needs one gradient per parameter: {keys}"
+        return f"{name}: missing key(s) {', '.join(missing)}; it needs one array per parameter: {keys}"
     problems = {
-        key: mismatch(f"grads['{key}']", grads[key], expected[key], tol, (hints or {}).get(key, ()))
+        key: mismatch(f"{name}['{key}']", grads[key], expected[key], tol, (hints or {}).get(key, ()))
         for key in expected
     }
     wrong = [key for key, problem in problems.items() if problem]
@@ -95,15 +96,23 @@ def grads_mismatch(grads, expected, tol, hints=None):
     return hinted(first.body + also, first.hint)
 
 
-def scalar_mismatch(name, actual, expected, tol):
-    """None if `actual` is a real number (Python or NumPy, or a 0-d array) close to `expected`."""
+def scalar_mismatch(name, actual, expected, tol, hints=()):
+    """None if `actual` is a real number (Python or NumPy, or a 0-d array) close to `expected`.
+
+    hints: ((wrong_value, hint), ...) as for mismatch.
+    """
     if isinstance(actual, np.ndarray) and actual.ndim == 0:
         actual = actual[()]
     if isinstance(actual, bool) or not isinstance(actual, (int, float, np.integer, np.floating)):
-        return f"{name}: expected a number, got {type_name(actual)} {describe(actual)}"
-    if not abs(float(actual) - expected) <= tol.atol + tol.rtol * abs(expected):
-        return f"{name}: expected {expected:.6g}, got {float(actual):.6g}"
-    return None
+        return hinted(f"{name}: expected a number, got {type_name(actual)} {describe(actual)}")
+
+    def close(value):
+        return abs(float(actual) - value) <= tol.atol + tol.rtol * abs(value)
+
+    if close(expected):
+        return None
+    hint = next((text for wrong, text in hints if close(wrong)), None)
+    return hinted(f"{name}: expected {expected:.6g}, got {float(actual):.6g}", hint)
 
 
 def returned(name, function, args, parts):
