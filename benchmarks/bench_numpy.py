@@ -1,8 +1,13 @@
 """Forward + backward time of course_lib.numpy's RNN, LSTM and GRU against torch.nn, CPU, float32.
 
 Run from the repository root:
-    python benchmarks/bench_numpy.py            # the full table, about a minute
-    python benchmarks/bench_numpy.py --quick    # a tiny smoke run
+    python benchmarks/bench_numpy.py              # the full table, about a minute
+    python benchmarks/bench_numpy.py --quick      # a tiny smoke run
+    python benchmarks/bench_numpy.py --threads 1  # one BLAS / torch thread each
+
+--threads matters on a shared machine: when other processes hold the cores, a multithreaded matmul
+waits for its helper threads to be scheduled, and the many small per-step matmuls of a recurrence can
+become ten times slower, in NumPy (OpenBLAS) and torch alike; one thread each compares the two fairly.
 
 Both run in the same process on the same input, weights and upstream gradient dout: NumPy does
 cell_forward then cell_backward(dout), torch does module(x) then out.backward(dout). Each timing is
@@ -12,7 +17,9 @@ slow a torch call timed right after it. The ratio is NumPy / torch.nn.
 """
 
 import argparse
+import os
 import statistics
+import sys
 import time
 
 import numpy as np
@@ -83,13 +90,28 @@ def repeats_for(N, T, H, quick):
     return 3 if N * T * H >= 64 * 200 * 512 else 5
 
 
+def _use_threads(threads):
+    """Set the thread count of NumPy's BLAS and of torch. BLAS reads it only when NumPy is imported,
+    so the script runs itself again with the variables set (once: the child finds them set)."""
+    names = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+    if any(os.environ.get(name) != str(threads) for name in names):
+        env = {**os.environ, **{name: str(threads) for name in names}}
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+    torch.set_num_threads(threads)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repeat (smoke run)")
+    parser.add_argument("--threads", type=int, help="BLAS and torch threads (default: the libraries' own)")
     args = parser.parse_args()
+    if args.threads:
+        _use_threads(args.threads)
     rng = np.random.default_rng(0)
-    print(f"numpy {np.__version__}, torch {torch.__version__} ({torch.get_num_threads()} threads), "
-          "float32, CPU; forward + backward")
+    blas_threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
+    print(f"numpy {np.__version__} (OpenBLAS threads: {blas_threads}), torch {torch.__version__} "
+          f"({torch.get_num_threads()} threads), float32, CPU; forward + backward; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{'cell':<5} {'N':>3} {'T':>4} {'D':>3} {'H':>4} {'numpy ms':>9} {'torch.nn ms':>12} "
           f"{'ratio':>6} {'target':>7}")
     for N, T, D, H in QUICK if args.quick else FULL:
