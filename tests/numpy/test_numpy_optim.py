@@ -32,12 +32,18 @@ OPTIMIZERS = {
 }
 
 
+@pytest.fixture(scope="module")
+def torch_optim_ready():
+    """The first torch.optim optimizer a process builds imports torch._dynamo (seconds); pay it once here."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=1.0)
+
+
 def random_params(rng):
     return {"weight_hh": rng.standard_normal((3, 2)), "bias_hh": rng.standard_normal(3)}
 
 
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
-def test_optimizer_matches_torch_optim_over_several_steps(name, rng):
+def test_optimizer_matches_torch_optim_over_several_steps(name, rng, torch_optim_ready):
     ours_factory, torch_factory = OPTIMIZERS[name]
     params = random_params(rng)
     tensors = {key: torch.tensor(value, requires_grad=True) for key, value in params.items()}
