@@ -8,7 +8,7 @@ import numpy as np
 
 
 def time_major(x, dtype):
-    """(N, T, ...) -> a contiguous (T, N, ...) copy in `dtype`."""
+    """(N, T, ...) -> contiguous (T, N, ...) in `dtype`: a copy, or a view when N or T is 1 (only read)."""
     return np.ascontiguousarray(np.swapaxes(x, 0, 1), dtype=dtype)
 
 
