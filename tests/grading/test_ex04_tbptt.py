@@ -59,8 +59,9 @@ def test_reference_training_loop_clears_the_bound_with_a_margin():
     assert np.mean(losses[-per_epoch:]) < ex04_tbptt.ECHO_BOUND / 3
 
 
+@pytest.mark.slow
 def test_clipping_references_agree_with_torch(rng):
-    torch = pytest.importorskip("torch")
+    import torch  # only here: importing torch takes seconds
     grads = {"a": 3 * rng.standard_normal((4, 3)), "b": 3 * rng.standard_normal(5)}
     for clip_torch, clip_ours, limit in [
         (torch.nn.utils.clip_grad_norm_, cnp.clip_grad_norm, 0.5),
