@@ -145,6 +145,18 @@ def test_checks_name_typical_mistakes(mistake):
     assert feedback in str(failure.value)
 
 
+def test_train_step_hint_for_the_norm_after_clipping_is_robust():
+    def norm_after(params, ids, targets, h, lr, max_norm):
+        step = ex04_tbptt.train_step_reference(params, ids, targets, h, lr, max_norm)
+        new_params, loss, norm, h_last = step
+        scale = 1.0 if max_norm is None else min(1.0, max_norm / (norm + 1e-6))
+        return new_params, loss, norm * scale, h_last
+
+    for _ in range(20):  # fresh random cases each time: the hint must never depend on them
+        with pytest.raises(CheckFailed, match="return the norm before clipping"):
+            ex04_tbptt.check_train_step(norm_after)
+
+
 def test_train_feedback_names_the_first_wrong_update():
     with pytest.raises(CheckFailed) as failure:
         ex04_tbptt.check_train(_train_carrying_h_across_epochs)
