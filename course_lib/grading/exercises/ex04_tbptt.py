@@ -260,8 +260,11 @@ def check_train_step(train_step):
         )
 
 
-def _history_mismatch(name, values, expected, per_epoch):
-    """None if `values` is a sequence of numbers close to `expected`, else the first update that is not."""
+def _history_mismatch(name, values, expected, per_epoch, hint=None):
+    """None if `values` is a sequence of numbers close to `expected`, else the first update that is not.
+
+    Without a `hint`, the position of that update suggests one (first update, start of an epoch, ...).
+    """
     try:
         actual = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
@@ -274,27 +277,36 @@ def _history_mismatch(name, values, expected, per_epoch):
         return None
     j = int(np.argmax(bad))
     epoch, chunk = divmod(j, per_epoch)
-    if j == 0:
-        hint = "the first update starts from the given params and h = None (zeros)"
-    elif chunk == 0:
-        hint = "every epoch starts again from h = None (zeros)"
-    else:
-        hint = "each chunk starts from the state and the params the previous update returned"
+    hint = hint or _position_hint(j, chunk)
     text = f"{name}[{j}] (epoch {epoch}, chunk {chunk}): expected {expected[j]:.6g}, got {actual[j]:.6g}"
     return hinted(text, hint)
+
+
+def _position_hint(update, chunk):
+    """What the first wrong update of a training history suggests."""
+    if update == 0:
+        return "the first update starts from the given params and h = None (zeros)"
+    if chunk == 0:
+        return "every epoch starts again from h = None (zeros)"
+    return "each chunk starts from the state and the params the previous update returned"
 
 
 def check_train(train):
     """train(params, ids, targets, k, lr, max_norm, n_epochs) -> (params, losses, norms), update by update."""
     rng = np.random.default_rng()
     ids, targets, params = _char_problem(rng, 3, 12, 4, 5)
-    args = (params, ids, targets, 5, 0.5, 0.5, 2)
+    first_norm = train_step_reference(params, ids[:, :5], targets[:, :5], None, 0.5, None)[2]
+    max_norm = 0.5 * first_norm  # so that clipping acts, at least on the first update
+    args = (params, ids, targets, 5, 0.5, max_norm, 2)
     final, losses, norms = returned("train", train, args, ("params", "losses", "norms"))
     expected_params, expected_losses, expected_norms = train_reference(*args)
+    losses_wrong = _history_mismatch("losses", losses, expected_losses, per_epoch=3)
+    from_step = "the losses are right, so the norms come from train_step: see its check"
+    from_step = None if losses_wrong else from_step
     report(
-        "train(N=3, T=12, k=5, lr=0.5, max_norm=0.5, n_epochs=2)",
-        _history_mismatch("losses", losses, expected_losses, per_epoch=3),
-        _history_mismatch("norms", norms, expected_norms, per_epoch=3),
+        f"train(N=3, T=12, k=5, lr=0.5, max_norm={max_norm:.3g}, n_epochs=2)",
+        losses_wrong,
+        _history_mismatch("norms", norms, expected_norms, per_epoch=3, hint=from_step),
         grads_mismatch(final, expected_params, gradient_tol(F64), name="params"),
     )
     echo = {key: ECHO[key] for key in ("V", "delay", "N", "L", "H")}
