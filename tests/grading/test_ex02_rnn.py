@@ -157,6 +157,18 @@ def test_stub_is_reported_as_not_implemented():
         ex02_rnn.check_rnn_step_forward(stub)
 
 
+def test_a_backward_check_says_when_it_waits_for_the_forward_stub():
+    def stub(x, h0, params):
+        raise NotImplementedError("loop over t")
+
+    with pytest.raises(NotImplementedYet) as failure:
+        ex02_rnn.check_rnn_backward(stub, cnp.rnn_backward)
+    assert str(failure.value) == (
+        "rnn_backward is checked through your rnn_forward: "
+        "rnn_forward is not implemented yet (hint: loop over t)"
+    )
+
+
 def test_registry_module_imports_no_heavy_package():
     code = (
         "import sys\n"

@@ -13,7 +13,16 @@ import numpy as np
 
 from course_lib.check import numerical_gradient as numerical_gradient_reference
 from course_lib.check.tolerances import Tol, forward_tol, gradient_tol
-from course_lib.grading.compare import CheckFailed, array_mismatch, call, describe, fail_if, type_name, unpack
+from course_lib.grading.compare import (
+    CheckFailed,
+    NotImplementedYet,
+    array_mismatch,
+    call,
+    describe,
+    fail_if,
+    type_name,
+    unpack,
+)
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import rnn_backward as rnn_backward_reference
 from course_lib.numpy import rnn_forward as rnn_forward_reference
@@ -121,9 +130,18 @@ def scalar_mismatch(name, actual, expected, tol, hints=()):
     return hinted(f"{name}: expected {expected:.6g}, got {float(actual):.6g}", hint)
 
 
-def returned(name, function, args, parts):
-    """The items of the tuple that a student's function returns, called (safely) on `args`."""
-    return unpack(name, call(name, function, *args), parts)
+def returned(name, function, args, parts, needed_by=None):
+    """The items of the tuple that a student's function returns, called (safely) on `args`.
+
+    needed_by: the task whose check runs this function first (a backward pass needs its forward pass's
+    cache); a stub then says which task is waiting for it.
+    """
+    try:
+        return unpack(name, call(name, function, *args), parts)
+    except NotImplementedYet as stub:
+        if needed_by is None:
+            raise
+        raise NotImplementedYet(f"{needed_by} is checked through your {name}: {stub}") from None
 
 
 def sizes_text(dtype=None, **sizes):
@@ -225,8 +243,8 @@ def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
     rng = np.random.default_rng()
     for N, D, H, dtype in _step_cases(rng):
         x, h_prev, params = _step_inputs(N, D, H, dtype, rng)
-        forward = returned("rnn_step_forward", rnn_step_forward, (x, h_prev, params), ("h_next", "cache"))
-        h_next, cache = forward
+        args, parts = (x, h_prev, params), ("h_next", "cache")
+        h_next, cache = returned("rnn_step_forward", rnn_step_forward, args, parts, "rnn_step_backward")
         expected_h, ref_cache = rnn_step_forward_reference(x, h_prev, params)
         _check_forward_first("rnn_step_backward", "rnn_step_forward", h_next, expected_h)
         dh_next = rng.standard_normal((N, H)).astype(dtype)
@@ -313,7 +331,7 @@ def check_rnn_backward(rnn_forward, rnn_backward):
     rng = np.random.default_rng()
     for N, T, D, H, dtype, with_h0 in _sequence_cases(rng):
         x, h0, params = _sequence_inputs(N, T, D, H, dtype, with_h0, rng)
-        out, cache = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"))
+        out, cache = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"), "rnn_backward")
         expected_out, ref_cache = rnn_forward_reference(x, h0, params)
         _check_forward_first("rnn_backward", "rnn_forward", out, expected_out)
         dout = rng.standard_normal((N, T, H)).astype(dtype)

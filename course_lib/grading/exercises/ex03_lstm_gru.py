@@ -146,7 +146,8 @@ def check_lstm_step_backward(lstm_step_forward, lstm_step_backward):
         x, h_prev, c_prev = _inputs(N, D, H, dtype, rng, states=2)
         parts = ("h_next", "c_next", "cache")
         args = (x, h_prev, c_prev, params)
-        h_next, c_next, cache = returned("lstm_step_forward", lstm_step_forward, args, parts)
+        forward = returned("lstm_step_forward", lstm_step_forward, args, parts, "lstm_step_backward")
+        h_next, c_next, cache = forward
         h_ref, c_ref, ref_cache = lstm_step_forward_reference(x, h_prev, c_prev, params)
         pairs = [("h_next", h_next, h_ref), ("c_next", c_next, c_ref)]
         _forward_first("lstm_step_backward", "lstm_step_forward", pairs)
@@ -216,7 +217,8 @@ def check_gru_step_backward(gru_step_forward, gru_step_backward):
     for N, D, H, dtype, params, _ in _upstream_cases(rng, 3):
         x, h_prev = _inputs(N, D, H, dtype, rng)
         parts = ("h_next", "cache")
-        h_next, cache = returned("gru_step_forward", gru_step_forward, (x, h_prev, params), parts)
+        args = (x, h_prev, params)
+        h_next, cache = returned("gru_step_forward", gru_step_forward, args, parts, "gru_step_backward")
         expected_h, ref_cache = gru_step_forward_reference(x, h_prev, params)
         _forward_first("gru_step_backward", "gru_step_forward", [("h_next", h_next, expected_h)])
         dh_next = rng.standard_normal((N, H)).astype(dtype)
