@@ -164,8 +164,8 @@ def test_a_backward_check_says_when_it_waits_for_the_forward_stub():
     with pytest.raises(NotImplementedYet) as failure:
         ex02_rnn.check_rnn_backward(stub, cnp.rnn_backward)
     assert str(failure.value) == (
-        "rnn_backward is checked through your rnn_forward: "
-        "rnn_forward is not implemented yet (hint: loop over t)"
+        "rnn_forward is not implemented yet (hint: loop over t); "
+        "the check of rnn_backward runs it first, for its cache"
     )
 
 

@@ -141,7 +141,7 @@ def returned(name, function, args, parts, needed_by=None):
     except NotImplementedYet as stub:
         if needed_by is None:
             raise
-        raise NotImplementedYet(f"{needed_by} is checked through your {name}: {stub}") from None
+        raise NotImplementedYet(f"{stub}; the check of {needed_by} runs it first, for its cache") from None
 
 
 def sizes_text(dtype=None, **sizes):
