@@ -47,6 +47,14 @@ FIXED_TEXTS = [
     "",
     "  \n\t ",
     "self.x_1 = __init__(batch_first=True)",
+    "Un cafe\u0301 nai\u0308ve: 19th-century mp3s, covid-19 and 1,234.56 (e.g. o\u2019clock)",
+]
+# The slide's four sentences, tokenized: counts with ties that neither alphabetical order breaks right.
+SLIDE_STREAMS = [
+    ["i", "love", "neural", "network"],
+    ["i", "love", "deep", "learning"],
+    ["you", "love", "neural", "network"],
+    ["do", "you", "think", "deep", "learning", "is", "good"],
 ]
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -176,6 +184,9 @@ def _vocab_cases(rng):
     streams = random_streams(rng)
     total = sum(map(len, streams))
     return [
+        (SLIDE_STREAMS, 1, None),
+        (SLIDE_STREAMS, 1, 6),
+        (SLIDE_STREAMS, 2, None),
         (streams, 1, None),
         (streams, 2, None),
         (streams, 1, int(rng.integers(3, 7))),
@@ -242,7 +253,9 @@ def check_oov_rate(oov_rate):
     rng = np.random.default_rng()
     train = random_streams(rng, 8, 14)
     vocab = build_vocab_reference(train, 2)
-    cases = [random_streams(rng, 6, 20), train, [["zzz", "yyy"], []], [], [[], []], [[UNK, "w1"]]]
+    known = next(token for token in vocab if token not in (PAD, UNK))
+    cases = [random_streams(rng, 6, 20), train, [["zzz", "yyy"], []], [], [[], []], [[UNK, "w1"]],
+             [["zzz"], [known] * 3]]  # 1 of 4 tokens unknown, while the mean of the two streams' rates is 1/2
     for streams in cases:
         out = call("oov_rate", oov_rate, streams, vocab)
         expected = oov_rate_reference(streams, vocab)
