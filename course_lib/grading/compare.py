@@ -13,7 +13,7 @@ import copy
 
 import numpy as np
 
-from course_lib.check.tolerances import forward_tol
+from course_lib.check.tolerances import Tol, forward_tol
 
 MAX_MESSAGE = 300  # characters of a student's exception message kept in feedback
 
@@ -167,3 +167,118 @@ def _index(where) -> str:
 def _clip(error) -> str:
     text = str(error).strip().replace("\n", " ")
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 3] + "..."
+
+
+# Feedback with hints on known mistakes, shared by the exercise checks.
+
+HINT_TOL = Tol(1e-4, 1e-6)  # known mistakes are matched more loosely than right answers (a lost 1e-6)
+
+
+class Feedback(str):
+    """Feedback on one value: `body`, then `hint` (advice on a known mistake) in parentheses, if any."""
+
+    body: str
+    hint: str | None
+
+
+def hinted(body, hint=None):
+    """Feedback reading 'body (hint)', or just 'body'."""
+    found = Feedback(f"{body} ({hint})" if hint else body)
+    found.body, found.hint = body, hint
+    return found
+
+
+def mismatch(name, actual, expected, tol=None, hints=()):
+    """array_mismatch, followed by the hint of the first known mistake that `actual` equals.
+
+    hints: ((wrong_answer, hint), ...), the arrays a typical mistake gives, each with what to fix.
+    Floats match a known mistake within the looser HINT_TOL; other dtypes (ids, counts) exactly.
+    Returns None when `actual` is right, else Feedback.
+    """
+    message = array_mismatch(name, actual, expected, tol)
+    if message is None:
+        return None
+    if not isinstance(actual, np.ndarray):
+        return hinted(message)
+    loose = tol
+    if expected.dtype.kind in "fc":
+        loose = _loosest(tol or forward_tol(expected.dtype), HINT_TOL)
+    hint = next((text for wrong, text in hints if array_mismatch(name, actual, wrong, loose) is None), None)
+    return hinted(message, hint)
+
+
+def _loosest(*tols):
+    return Tol(max(t.rtol for t in tols), max(t.atol for t in tols))
+
+
+def report(context, *messages):
+    """fail_if, giving each hint once: a hint already given is left out of the later messages."""
+    given, kept = set(), []
+    for message in filter(None, messages):
+        hint = getattr(message, "hint", None)
+        kept.append(message.body if hint is not None and hint in given else message)
+        given.add(hint)
+    fail_if(context, *kept)
+
+
+def grads_mismatch(grads, expected, tol, hints=None, name="grads"):
+    """None if `grads` is a dict with the keys of `expected` and every array matches, else what is wrong.
+
+    The first wrong key is described in full (with its hint from hints[key], if any); the others are named.
+    `name` is the dict's name in the feedback (a dict of parameters is checked the same way).
+    """
+    keys = ", ".join(expected)
+    if not isinstance(grads, dict):
+        return f"{name}: expected a dict with keys {keys}, got {type_name(grads)} {describe(grads)}"
+    missing = [key for key in expected if key not in grads]
+    if missing:
+        return f"{name}: missing key(s) {', '.join(missing)}; it needs one array per parameter: {keys}"
+    problems = {
+        key: mismatch(f"{name}['{key}']", grads[key], expected[key], tol, (hints or {}).get(key, ()))
+        for key in expected
+    }
+    wrong = [key for key, problem in problems.items() if problem]
+    if not wrong:
+        return None
+    first = problems[wrong[0]]
+    also = f"; also wrong: {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
+    return hinted(first.body + also, first.hint)
+
+
+def scalar_mismatch(name, actual, expected, tol, hints=()):
+    """None if `actual` is a real number (Python or NumPy, or a 0-d array) close to `expected`.
+
+    hints: ((wrong_value, hint), ...) as for mismatch.
+    """
+    if isinstance(actual, np.ndarray) and actual.ndim == 0:
+        actual = actual[()]
+    if isinstance(actual, bool) or not isinstance(actual, (int, float, np.integer, np.floating)):
+        return hinted(f"{name}: expected a number, got {type_name(actual)} {describe(actual)}")
+
+    def close(value, tol):
+        return abs(float(actual) - value) <= tol.atol + tol.rtol * abs(value)
+
+    if close(expected, tol):
+        return None
+    hint = next((text for wrong, text in hints if close(wrong, _loosest(tol, HINT_TOL))), None)
+    return hinted(f"{name}: expected {expected:.6g}, got {float(actual):.6g}", hint)
+
+
+def returned(name, function, args, parts, needed_by=None):
+    """The items of the tuple that a student's function returns, called (safely) on `args`.
+
+    needed_by: the task whose check runs this function first (a backward pass needs its forward pass's
+    cache); a stub then says which task is waiting for it.
+    """
+    try:
+        return unpack(name, call(name, function, *args), parts)
+    except NotImplementedYet as stub:
+        if needed_by is None:
+            raise
+        raise NotImplementedYet(f"{stub}; the check of {needed_by} runs it first, for its cache") from None
+
+
+def sizes_text(dtype=None, **sizes):
+    """'N=3, D=4, H=5, float64': the test case, for the start of a feedback line."""
+    text = ", ".join(f"{name}={size}" for name, size in sizes.items())
+    return f"{text}, {np.dtype(dtype)}" if dtype is not None else text

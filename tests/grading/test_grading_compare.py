@@ -151,3 +151,18 @@ def test_typical_mistakes_fail_with_a_precise_message(check, answer, message):
     with pytest.raises(AssertionError) as failure:
         check(answer)
     assert message in str(failure.value)
+
+
+def test_mismatch_names_the_known_mistake_for_integer_and_float_arrays():
+    from course_lib.grading.compare import mismatch
+
+    ids = np.array([1, 2, 4], dtype=np.int32)
+    off_by_one = np.array([1, 2, 3], dtype=np.int32)
+    found = mismatch("ids", off_by_one, ids, hints=[(off_by_one, "off by one")])
+    assert found.hint == "off by one" and found.endswith("(off by one)")
+    assert mismatch("ids", ids.copy(), ids, hints=[(off_by_one, "off by one")]) is None
+
+    expected = np.array([0.5, -0.25])
+    wrong = -expected + 1e-7  # a known mistake matches within the looser hint tolerance
+    assert mismatch("h", wrong, expected, hints=[(-expected, "sign flipped")]).hint == "sign flipped"
+    assert mismatch("h", expected * 3, expected, hints=[(-expected, "sign flipped")]).hint is None

@@ -5,23 +5,24 @@ course_lib.numpy's rnn_step_forward, rnn_step_backward, rnn_forward and rnn_back
 course_lib.check's numerical_gradient. A student's cache may hold anything: a check only hands it back
 to the student's own backward function, after checking the forward values it came with.
 
-The feedback helpers at the top (random_cell_params, mismatch, grads_mismatch, scalar_mismatch) are
-shared with the other NumPy exercises, 03 and 04.
+random_cell_params is shared with the other NumPy exercises, 03 and 04; the feedback helpers
+(mismatch, grads_mismatch, scalar_mismatch, report, returned) live in course_lib.grading.compare.
 """
 
 import numpy as np
 
 from course_lib.check import numerical_gradient as numerical_gradient_reference
-from course_lib.check.tolerances import Tol, forward_tol, gradient_tol
+from course_lib.check.tolerances import gradient_tol
 from course_lib.grading.compare import (
     CheckFailed,
-    NotImplementedYet,
     array_mismatch,
     call,
-    describe,
     fail_if,
-    type_name,
-    unpack,
+    grads_mismatch,
+    mismatch,
+    report,
+    returned,
+    sizes_text,
 )
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import rnn_backward as rnn_backward_reference
@@ -30,7 +31,6 @@ from course_lib.numpy import rnn_step_backward as rnn_step_backward_reference
 from course_lib.numpy import rnn_step_forward as rnn_step_forward_reference
 
 PARAM_KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
-HINT_TOL = Tol(1e-4, 1e-6)  # known mistakes are matched more loosely than right answers (a lost 1e-6)
 
 
 def random_cell_params(D, H, gates, rng, dtype=np.float64, scale=0.5):
@@ -42,112 +42,6 @@ def random_cell_params(D, H, gates, rng, dtype=np.float64, scale=0.5):
     shapes = {"weight_ih": (gates * H, D), "weight_hh": (gates * H, H), "bias_ih": (gates * H,)}
     shapes["bias_hh"] = (gates * H,)
     return {key: (scale * rng.standard_normal(shape)).astype(dtype) for key, shape in shapes.items()}
-
-
-class Mismatch(str):
-    """Feedback on one value: `body`, then `hint` (advice on a known mistake) in parentheses, if any."""
-
-    body: str
-    hint: str | None
-
-
-def hinted(body, hint=None):
-    """A Mismatch reading 'body (hint)', or just 'body'."""
-    found = Mismatch(f"{body} ({hint})" if hint else body)
-    found.body, found.hint = body, hint
-    return found
-
-
-def mismatch(name, actual, expected, tol=None, hints=()):
-    """array_mismatch, followed by the hint of the first known mistake that `actual` equals.
-
-    hints: ((wrong_answer, hint), ...), the arrays a typical mistake gives, each with what to fix.
-    """
-    message = array_mismatch(name, actual, expected, tol)
-    if message is None:
-        return None
-    loose = _loosest(tol or forward_tol(expected.dtype), HINT_TOL)
-    for wrong, hint in hints:
-        if isinstance(actual, np.ndarray) and array_mismatch(name, actual, wrong, loose) is None:
-            return hinted(message, hint)
-    return hinted(message)
-
-
-def _loosest(*tols):
-    return Tol(max(t.rtol for t in tols), max(t.atol for t in tols))
-
-
-def report(context, *messages):
-    """fail_if, giving each hint once: a hint already given is left out of the later messages."""
-    given, kept = set(), []
-    for message in filter(None, messages):
-        hint = getattr(message, "hint", None)
-        kept.append(message.body if hint in given else message)
-        given.add(hint)
-    fail_if(context, *kept)
-
-
-def grads_mismatch(grads, expected, tol, hints=None, name="grads"):
-    """None if `grads` is a dict with the keys of `expected` and every array matches, else what is wrong.
-
-    The first wrong key is described in full (with its hint from hints[key], if any); the others are named.
-    `name` is the dict's name in the feedback (a dict of parameters is checked the same way).
-    """
-    keys = ", ".join(expected)
-    if not isinstance(grads, dict):
-        return f"{name}: expected a dict with keys {keys}, got {type_name(grads)} {describe(grads)}"
-    missing = [key for key in expected if key not in grads]
-    if missing:
-        return f"{name}: missing key(s) {', '.join(missing)}; it needs one array per parameter: {keys}"
-    problems = {
-        key: mismatch(f"{name}['{key}']", grads[key], expected[key], tol, (hints or {}).get(key, ()))
-        for key in expected
-    }
-    wrong = [key for key, problem in problems.items() if problem]
-    if not wrong:
-        return None
-    first = problems[wrong[0]]
-    also = f"; also wrong: {', '.join(wrong[1:])}" if len(wrong) > 1 else ""
-    return hinted(first.body + also, first.hint)
-
-
-def scalar_mismatch(name, actual, expected, tol, hints=()):
-    """None if `actual` is a real number (Python or NumPy, or a 0-d array) close to `expected`.
-
-    hints: ((wrong_value, hint), ...) as for mismatch.
-    """
-    if isinstance(actual, np.ndarray) and actual.ndim == 0:
-        actual = actual[()]
-    if isinstance(actual, bool) or not isinstance(actual, (int, float, np.integer, np.floating)):
-        return hinted(f"{name}: expected a number, got {type_name(actual)} {describe(actual)}")
-
-    def close(value, tol):
-        return abs(float(actual) - value) <= tol.atol + tol.rtol * abs(value)
-
-    if close(expected, tol):
-        return None
-    hint = next((text for wrong, text in hints if close(wrong, _loosest(tol, HINT_TOL))), None)
-    return hinted(f"{name}: expected {expected:.6g}, got {float(actual):.6g}", hint)
-
-
-def returned(name, function, args, parts, needed_by=None):
-    """The items of the tuple that a student's function returns, called (safely) on `args`.
-
-    needed_by: the task whose check runs this function first (a backward pass needs its forward pass's
-    cache); a stub then says which task is waiting for it.
-    """
-    try:
-        return unpack(name, call(name, function, *args), parts)
-    except NotImplementedYet as stub:
-        if needed_by is None:
-            raise
-        raise NotImplementedYet(f"{stub}; the check of {needed_by} runs it first, for its cache") from None
-
-
-def sizes_text(dtype=None, **sizes):
-    """'N=3, D=4, H=5, float64': the test case, for the start of a feedback line."""
-    text = ", ".join(f"{name}={size}" for name, size in sizes.items())
-    return f"{text}, {np.dtype(dtype)}" if dtype is not None else text
 
 
 def _sizes(rng):

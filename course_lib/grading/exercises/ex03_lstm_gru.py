@@ -10,15 +10,18 @@ the matmul, a missing gradient path) and names them in its feedback.
 import numpy as np
 
 from course_lib.check.tolerances import gradient_tol
-from course_lib.grading.compare import CheckFailed, StudentError, call, fail_if
-from course_lib.grading.exercises.ex02_rnn import (
+from course_lib.grading.compare import (
+    CheckFailed,
+    StudentError,
+    call,
+    fail_if,
     grads_mismatch,
     mismatch,
-    random_cell_params,
     report,
     returned,
     sizes_text,
 )
+from course_lib.grading.exercises.ex02_rnn import random_cell_params
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import cho_gru_step_forward
 from course_lib.numpy import gru_step_backward as gru_step_backward_reference

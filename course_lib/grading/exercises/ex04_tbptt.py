@@ -13,16 +13,18 @@ import copy
 import numpy as np
 
 from course_lib.check.tolerances import forward_tol, gradient_tol
-from course_lib.grading.compare import CheckFailed, describe, type_name
-from course_lib.grading.exercises.ex02_rnn import (
+from course_lib.grading.compare import (
+    CheckFailed,
+    describe,
     grads_mismatch,
     hinted,
     mismatch,
-    random_cell_params,
     report,
     returned,
     scalar_mismatch,
+    type_name,
 )
+from course_lib.grading.exercises.ex02_rnn import random_cell_params
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import (
     chunk_slices,

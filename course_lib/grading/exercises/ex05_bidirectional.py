@@ -17,9 +17,10 @@ from course_lib.grading.compare import (
     CheckFailed,
     NotImplementedYet,
     StudentError,
-    array_mismatch,
     describe,
     fail_if,
+    mismatch,
+    report,
     type_name,
     unpack,
 )
@@ -28,42 +29,6 @@ from course_lib.grading.registry import Exercise, Task
 KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 MAX_MESSAGE = 300  # characters of a student's exception message kept in feedback
 LEAVES_GRAPH = "compute it with torch operations only: no .numpy(), .detach(), .data or .item()"
-
-
-class Feedback(str):
-    """Feedback on one value: the text, and separately its `body` and its `hint` (None without one)."""
-
-    body: str
-    hint: str | None
-
-
-def _feedback(body, hint=None):
-    text = Feedback(f"{body} ({hint})" if hint else body)
-    text.body, text.hint = body, hint
-    return text
-
-
-def mismatch(name, actual, expected, tol=None, hints=()):
-    """compare.array_mismatch, then the hint of the first known mistake that `actual` equals.
-
-    hints: ((wrong answer, hint), ...), the arrays typical mistakes give, each with what to fix. Works for
-    every dtype (ids and counts too). Shared with exercises 06 and 07.
-    """
-    message = array_mismatch(name, actual, expected, tol)
-    if message is None or not isinstance(actual, np.ndarray):
-        return message
-    hint = next((text for wrong, text in hints if array_mismatch(name, actual, wrong, tol) is None), None)
-    return _feedback(message, hint)
-
-
-def report(context, *messages):
-    """fail_if, giving a hint that several messages share only once."""
-    given, kept = set(), []
-    for message in filter(None, messages):
-        hint = getattr(message, "hint", None)
-        kept.append(message.body if hint is not None and hint in given else message)
-        given.add(hint)
-    fail_if(context, *kept)
 
 
 def reverse_padded_reference(x, lengths):

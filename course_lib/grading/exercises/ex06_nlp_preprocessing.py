@@ -19,10 +19,10 @@ from course_lib.grading.compare import (
     call,
     describe,
     fail_if,
+    mismatch,
     raises_mismatch,
     type_name,
 )
-from course_lib.grading.exercises.ex05_bidirectional import mismatch
 from course_lib.grading.registry import Exercise, Task
 from course_lib.text import Vocab, word_tokenize
 from course_lib.text import pad_sequences as pad_sequences_reference

@@ -22,11 +22,11 @@ from course_lib.grading.compare import (
     call,
     describe,
     fail_if,
+    mismatch,
     raises_mismatch,
     type_name,
     unpack,
 )
-from course_lib.grading.exercises.ex05_bidirectional import mismatch
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import softmax
 from course_lib.series import mae, naive_forecast, sliding_windows, split_windows
