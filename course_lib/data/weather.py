@@ -16,6 +16,7 @@ import numpy as np
 
 from course_lib.data._package import read_text
 from course_lib.data._splits import check_fractions
+from course_lib.series.split import split_sizes
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,14 @@ class TimeSeries:
         return self.values[:, self.columns.index(name)]
 
     def split(self, val_fraction: float = 0.15, test_fraction: float = 0.15):
-        """Chronological (train, val, test) TimeSeries: the past trains, the future evaluates."""
+        """Chronological (train, val, test) TimeSeries: the past trains, the future evaluates.
+
+        Sizes follow course_lib.series.split_sizes (validation and test parts rounded up), so this
+        split and the series tools' splits of the same values agree.
+        """
         check_fractions(val_fraction, test_fraction)
-        n = len(self)
-        n_test = int(round(n * test_fraction))
-        n_val = int(round(n * val_fraction))
-        cuts = [0, n - n_val - n_test, n - n_test, n]
+        sizes = split_sizes(len(self), val_fraction, test_fraction)
+        cuts = [0, sizes.train, sizes.train + sizes.val, len(self)]
         return tuple(self._slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True))
 
     def _slice(self, start: int, stop: int) -> "TimeSeries":

@@ -13,6 +13,7 @@ when called.
 
 from course_lib.text.bpe import BPETokenizer, train_bpe
 from course_lib.text.collate import collate, pack_batch, pre_to_post_padding
+from course_lib.text.edit_distance import edit_distance, error_rate
 from course_lib.text.embeddings import (
     PCAResult,
     cosine_similarity,
@@ -28,11 +29,14 @@ from course_lib.text.vocab import Vocab
 
 __all__ = [
     "BPETokenizer",
+    "NGramLM",
     "PCAResult",
     "Vocab",
     "char_tokenize",
     "collate",
     "cosine_similarity",
+    "edit_distance",
+    "error_rate",
     "lengths_from_padded",
     "mask_from_lengths",
     "nearest_neighbours",

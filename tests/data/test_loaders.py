@@ -127,7 +127,16 @@ def test_time_series_split_is_chronological():
     train, val, test = data.load_seattle_weather().split(0.15, 0.15)
     assert len(train) + len(val) + len(test) == 1461
     assert train.times[-1] < val.times[0] and val.times[-1] < test.times[0]
-    assert len(test) == round(1461 * 0.15)
+    assert (len(train), len(val), len(test)) == (1021, 220, 220)  # parts rounded up, as in series
+
+
+def test_time_series_split_agrees_with_the_series_tools():
+    from course_lib.series import chronological_split
+
+    ts = data.load_seattle_weather()
+    parts = chronological_split(ts.values, 0.2, 0.1)
+    for mine, theirs in zip(ts.split(0.2, 0.1), parts, strict=True):
+        np.testing.assert_array_equal(mine.values, theirs)
 
 
 def test_hourly_temperature():
