@@ -4,6 +4,8 @@
     SequenceClassifier(ClassifierConfig)  padded (N, T) + lengths -> class logits (N, C)
     Seq2Seq(Seq2SeqConfig)             src (N, S), tgt (N, T) -> logits (N, T-1, V); greedy, beam
     Forecaster(ForecasterConfig)       window (N, T, D) -> next steps (N, horizon, D); rollout()
+    SequenceTagger(TaggerConfig)       tokens (N, T) -> per-step label logits (N, T, C)
+    WindowMLP                          fixed window of w tokens -> next-token logits (window_mlp)
 
 All are batch-first. Every config has `cell` ("rnn", "lstm", "gru") and `impl`: "scratch" runs
 the course's own layers (course_lib.torch.layers), "torch" runs torch.nn's; the two hold the same
@@ -15,7 +17,9 @@ from course_lib.torch.models_classify import ClassifierConfig, SequenceClassifie
 from course_lib.torch.models_forecast import Forecaster, ForecasterConfig
 from course_lib.torch.models_lm import LanguageModel, LMConfig, sample_next
 from course_lib.torch.models_seq2seq import Decoded, Seq2Seq, Seq2SeqConfig
+from course_lib.torch.models_tagger import SequenceTagger, TaggerConfig
 from course_lib.torch.recurrent import detach_hidden, make_recurrent
+from course_lib.torch.window_mlp import WindowMLP
 
 __all__ = [
     "LMConfig",
@@ -28,6 +32,9 @@ __all__ = [
     "Decoded",
     "ForecasterConfig",
     "Forecaster",
+    "TaggerConfig",
+    "SequenceTagger",
+    "WindowMLP",
     "detach_hidden",
     "make_recurrent",
 ]
