@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
+import exercise_variants
 import numpy as np
 import pytest
 
@@ -17,21 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 NAME = "07_sampling_and_forecasting"
 
 
-def _cell(nb, grade_id):
-    return next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
-
-
 def build_variant(tmp_path, fill=(), replace=None):
     """The generated exercise with the solution of the tasks in `fill` and the sources in `replace`."""
-    nb = nbformat.read(ROOT / "exercises" / f"{NAME}.ipynb", as_version=4)
-    solution = nbformat.read(ROOT / "solutions" / f"{NAME}.ipynb", as_version=4)
-    for task in fill:
-        _cell(nb, f"{task}_solution").source = _cell(solution, f"{task}_solution").source
-    for task, source in (replace or {}).items():
-        _cell(nb, f"{task}_solution").source = source
-    path = tmp_path / f"{NAME}.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return exercise_variants.build_variant(tmp_path, NAME, fill, replace)
 
 
 def sample_with_choice(logits, temperature, top_k, rng):
