@@ -78,3 +78,16 @@ def test_registry_and_checks_import_no_heavy_package():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("exercise", sorted(exercises().values(), key=lambda e: e.name), ids=lambda e: e.name)
+def test_each_exercise_module_imports_no_heavy_package(exercise):
+    # Every grading process and every exercise notebook imports these modules: they must stay light.
+    code = (
+        "import sys, importlib\n"
+        f"importlib.import_module({exercise.module!r})\n"
+        "heavy = [m for m in ('torch', 'matplotlib', 'nbformat', 'pandas') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
