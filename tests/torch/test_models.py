@@ -26,13 +26,7 @@ IMPLS = ["scratch", "torch"]
 V = 11  # vocabulary size used throughout
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids oversubscribing the shared CPU cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/torch/conftest.py
 
 
 def close(actual, expected):

@@ -13,13 +13,7 @@ PAD, BOS, EOS = 0, 1, 2
 SRC_V, TGT_V = 9, 7
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny tensors: one thread avoids oversubscribing the shared CPU cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see tests/torch/conftest.py
 
 
 def close(actual, expected):
