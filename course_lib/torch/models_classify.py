@@ -14,9 +14,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from course_lib.torch.recurrent import final_hidden, make_recurrent
+from course_lib.torch.recurrent import check_lengths, final_hidden, make_recurrent, run_padded
 
 POOLINGS = ("last", "mean")
 
@@ -73,16 +72,10 @@ class SequenceClassifier(nn.Module):
         """
         e = self.embed(x)  # (N, T, D)
         N, T, _ = e.shape
-        if lengths is None:
-            lengths = torch.full((N,), T, dtype=torch.long)
-        lengths = lengths.detach().to("cpu", torch.long)  # pack_padded_sequence wants CPU lengths
-        if lengths.shape != (N,) or lengths.min() < 1 or lengths.max() > T:
-            raise ValueError(f"lengths must have shape ({N},) with values in 1..{T}, got {lengths.tolist()}")
-        packed = pack_padded_sequence(e, lengths, batch_first=True, enforce_sorted=False)
-        out_packed, hidden = self.rnn(packed)
+        lengths = torch.full((N,), T) if lengths is None else check_lengths(lengths, N, T)
+        out, hidden = run_padded(self.rnn, e, lengths)  # (N, T, dirs*H), zeros at pads
         if self.config.pooling == "last":
             z = final_hidden(hidden, self.config.num_layers, self.config.bidirectional)  # (N, dirs*H)
         else:
-            out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=T)  # (N, T, dirs*H)
-            z = out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)  # pads are zeros
+            z = out.sum(dim=1) / lengths.to(out.device, out.dtype).unsqueeze(1)  # (N, dirs*H)
         return self.head(self.drop(z))  # (N, C)

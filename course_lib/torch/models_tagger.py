@@ -13,9 +13,8 @@ from dataclasses import dataclass
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from course_lib.torch.recurrent import make_recurrent
+from course_lib.torch.recurrent import make_recurrent, run_padded
 
 
 @dataclass
@@ -63,15 +62,5 @@ class SequenceTagger(nn.Module):
             logits: (N, T, C). At padded steps (t >= lengths[i]) they are the head's bias alone.
         """
         e = self.drop(self.embed(x))  # (N, T, E)
-        N, T, _ = e.shape
-        if lengths is None:
-            out, _ = self.rnn(e)  # (N, T, dirs*H)
-        else:
-            lengths = lengths.detach().to("cpu", torch.long)  # pack_padded_sequence wants CPU lengths
-            if lengths.shape != (N,) or lengths.min() < 1 or lengths.max() > T:
-                got = lengths.tolist()
-                raise ValueError(f"lengths must have shape ({N},) with values in 1..{T}, got {got}")
-            packed = pack_padded_sequence(e, lengths, batch_first=True, enforce_sorted=False)
-            out_packed, _ = self.rnn(packed)
-            out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=T)  # zeros at pads
+        out, _ = run_padded(self.rnn, e, lengths)  # (N, T, dirs*H), zeros at pads
         return self.head(self.drop(out))  # (N, T, C)

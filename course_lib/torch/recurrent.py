@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 CELLS = ("rnn", "lstm", "gru")
 IMPLS = ("scratch", "torch")
@@ -57,6 +58,41 @@ def make_recurrent(
         dropout=dropout if num_layers > 1 else 0.0,
         bidirectional=bidirectional,
     )
+
+
+def check_lengths(lengths: torch.Tensor, N: int, T: int) -> torch.Tensor:
+    """`lengths` as a CPU long tensor (what pack_padded_sequence wants), after checking it.
+
+    Args:
+        lengths: (N,) valid steps per sequence, on any device. N, T: the padded batch's size.
+    Raises:
+        ValueError naming the expected shape and range and the values received.
+    """
+    lengths = lengths.detach().to("cpu", torch.long)
+    if lengths.shape != (N,) or lengths.min() < 1 or lengths.max() > T:
+        raise ValueError(f"lengths must have shape ({N},) with values in 1..{T}, got {lengths.tolist()}")
+    return lengths
+
+
+def run_padded(rnn: nn.Module, x: torch.Tensor, lengths: torch.Tensor | None = None):
+    """Run a batch-first recurrent layer over a right-padded batch so that padding changes nothing.
+
+    With lengths, the layer runs on a PackedSequence: each sequence stops at its own last step,
+    in both directions, and its final state is the one at that step.
+
+    Args:
+        rnn: a batch-first layer (make_recurrent). x: (N, T, D), right-padded.
+        lengths: (N,) valid steps per sequence, 1..T, on any device; None means all are T.
+    Returns:
+        output (N, T, dirs*H), zeros at padded steps, and the layer's final hidden state.
+    """
+    if lengths is None:
+        return rnn(x)
+    N, T = x.shape[:2]
+    packed = pack_padded_sequence(x, check_lengths(lengths, N, T), batch_first=True, enforce_sorted=False)
+    out_packed, hidden = rnn(packed)
+    out, _ = pad_packed_sequence(out_packed, batch_first=True, total_length=T)  # (N, T, dirs*H)
+    return out, hidden
 
 
 def detach_hidden(hidden):

@@ -20,6 +20,7 @@ from course_lib.torch.models import (
     make_recurrent,
     sample_next,
 )
+from course_lib.torch.recurrent import check_lengths, run_padded
 
 CELLS = ["rnn", "lstm", "gru"]
 IMPLS = ["scratch", "torch"]
@@ -54,6 +55,28 @@ def test_make_recurrent_rejects_unknown_cell_and_impl():
         make_recurrent("transformer", "torch", 4, 4)
     with pytest.raises(ValueError, match="impl must be one of"):
         make_recurrent("gru", "cudnn", 4, 4)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_run_padded_gives_each_sequence_what_it_gets_alone(bidirectional):
+    torch.manual_seed(0)
+    rnn = make_recurrent("lstm", "scratch", 3, 4, num_layers=2, bidirectional=bidirectional).double()
+    lengths = torch.tensor([2, 5, 3])
+    x = torch.randn(3, 5, 3, dtype=torch.float64)
+    x[0, 2:] = 1e3  # padding: must not reach anything
+    out, (h, _) = run_padded(rnn, x, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        alone, (h_alone, _) = rnn(x[i : i + 1, :n])
+        close(out[i, :n], alone[0])
+        close(h[:, i], h_alone[:, 0])
+        assert not out[i, n:].any()  # zeros at padded steps
+
+
+def test_check_lengths_names_the_expected_shape_and_range():
+    assert check_lengths(torch.tensor([3, 1]), 2, 3).dtype == torch.long
+    for bad in (torch.tensor([0, 2]), torch.tensor([4, 2]), torch.tensor([1, 2, 3])):
+        with pytest.raises(ValueError, match=r"lengths must have shape \(2,\) with values in 1..3, got"):
+            check_lengths(bad, 2, 3)
 
 
 def test_detach_hidden_cuts_the_graph_for_tensors_tuples_and_none():
