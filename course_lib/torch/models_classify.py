@@ -47,15 +47,9 @@ class SequenceClassifier(nn.Module):
             self.embed = nn.Identity()
         else:
             self.embed = nn.Embedding(config.vocab_size, config.input_size, padding_idx=config.pad_id)
-        self.rnn = make_recurrent(
-            config.cell,
-            config.impl,
-            config.input_size,
-            config.hidden_size,
-            config.num_layers,
-            config.dropout,
-            config.bidirectional,
-        )
+        c = config
+        self.rnn = make_recurrent(c.cell, c.impl, c.input_size, c.hidden_size, c.num_layers, c.dropout,
+                                  c.bidirectional)
         dirs = 2 if config.bidirectional else 1
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(dirs * config.hidden_size, config.num_classes)

@@ -38,15 +38,9 @@ class SequenceTagger(nn.Module):
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.embed_dim, padding_idx=config.pad_id)
-        self.rnn = make_recurrent(
-            config.cell,
-            config.impl,
-            config.embed_dim,
-            config.hidden_size,
-            config.num_layers,
-            config.dropout,
-            config.bidirectional,
-        )
+        c = config
+        self.rnn = make_recurrent(c.cell, c.impl, c.embed_dim, c.hidden_size, c.num_layers, c.dropout,
+                                  c.bidirectional)
         dirs = 2 if config.bidirectional else 1
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(dirs * config.hidden_size, config.num_tags)
