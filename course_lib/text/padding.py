@@ -8,6 +8,8 @@ silently do something surprising or crash with an obscure message:
 - `padding`, `truncating` and `maxlen` are validated up front, even when no sequence needs them.
 - maxlen=0 gives shape (N, 0) (Keras crashes: s[-0:] keeps the whole sequence).
 - An empty list of sequences gives shape (0, maxlen or 0) (Keras fails on max of an empty list).
+A str `value` with a dtype other than object or a unicode string dtype raises Keras's ValueError,
+word for word ("`dtype` int32 is not compatible with `value`'s type: <class 'str'>" and a hint).
 """
 
 from numbers import Integral
@@ -71,9 +73,8 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
     sample_shape = next((array.shape[1:] for array in arrays if len(array)), ())
     if maxlen is None:
         maxlen = max(lengths, default=0)
+    _check_value_type(value, dtype)
     dtype = np.dtype(dtype)
-    if isinstance(value, str) and dtype.kind not in "OSU":
-        raise ValueError(f"dtype {dtype} is not compatible with the str value {value!r}; use dtype=object")
     fill = _cast_exactly(np.asarray(value), dtype, "value")
     padded = np.full((len(arrays), maxlen, *sample_shape), fill, dtype=dtype)  # (N, T, *S)
     for i, array in enumerate(arrays):
@@ -91,6 +92,15 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
         start = maxlen - len(kept) if padding == "pre" else 0
         padded[i, start : start + len(kept)] = _cast_exactly(kept, dtype, f"sequence {i}")
     return padded
+
+
+def _check_value_type(value, dtype):
+    """Keras's check, word for word: a str `value` needs dtype object or a unicode string dtype."""
+    if isinstance(value, str) and np.dtype(dtype).kind not in "OU":
+        raise ValueError(
+            f"`dtype` {dtype} is not compatible with `value`'s type: {type(value)}\n"
+            "You should set `dtype=object` for variable length strings."
+        )
 
 
 def _check_options(sequences, maxlen, padding, truncating):

@@ -123,6 +123,22 @@ def test_object_dtype_pads_strings_like_keras():
     assert padded.tolist() == [["a", "b"], ["<pad>", "c"]]
 
 
+def test_str_padding_value_like_keras():
+    """Keras's test_pad_sequences_str: object dtype pads and truncates strings; int32 raises its message."""
+    sequences = [["1"], ["1", "2"], ["1", "2", "3"]]
+    padded = pad_sequences(sequences, maxlen=3, padding="pre", value="pad", dtype=object)
+    assert padded.tolist() == [["pad", "pad", "1"], ["pad", "1", "2"], ["1", "2", "3"]]
+    padded = pad_sequences(sequences, maxlen=2, truncating="post", value="pad", dtype="<U3")
+    assert padded.tolist() == [["pad", "1"], ["1", "2"], ["1", "2"]]
+    keras_message = ("`dtype` int32 is not compatible with `value`'s type: <class 'str'>\n"
+                     "You should set `dtype=object` for variable length strings.")
+    with pytest.raises(ValueError) as error:
+        pad_sequences(sequences, maxlen=2, truncating="post", value="pad")
+    assert str(error.value) == keras_message
+    with pytest.raises(ValueError, match="`dtype` float32 is not compatible"):
+        pad_sequences([["1"]], value="pad", dtype="float32")
+
+
 def test_input_is_not_modified():
     sequences = [np.array([1, 2, 3]), [4]]
     pad_sequences(sequences, maxlen=2, truncating="post")
