@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from course_lib.torch.checks import check_hidden_size, check_input_size
+from course_lib.torch.checks import check_cell_hidden, check_cell_input
 
 
 def rnn_tanh_step(gx: Tensor, h: Tensor, weight_hh: Tensor, bias_hh: Tensor | None) -> Tensor:
@@ -107,8 +107,9 @@ class _CellBase(nn.Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), drawn in registration order like torch.nn."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        """Every parameter ~ U(-1/sqrt(H), 1/sqrt(H)), drawn in registration order like torch.nn;
+        H = 0 (empty parameters, as torch.nn allows for cells) gives bound 0."""
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for weight in self.parameters():
             nn.init.uniform_(weight, -bound, bound)
 
@@ -121,31 +122,34 @@ class _CellBase(nn.Module):
         return s
 
     def _prepare(self, input: Tensor, hx: tuple[Tensor, ...] | None, num_states: int):
-        """Check shapes, add the batch dimension to 1-D input, and fill hx=None with zeros.
+        """Check shapes in torch.nn's order with its messages, add the batch dimension to 1-D input,
+        and fill hx=None with zeros.
 
-        Returns (input (N, D), states tuple of (N, H), is_batched).
+        Args:
+            input: (N, D) or (D,). hx: None, (h,) or (h, c), each (N, H) or (H,).
+        Returns:
+            (input (N, D), states tuple of (N, H), is_batched).
         """
         name = type(self).__name__
         if input.dim() not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D instead")
-        check_input_size(input, self.input_size)
-        dims = input.dim()
-        is_batched = dims == 2
+        for k, value in enumerate(hx or ()):
+            if value.dim() not in (1, 2):
+                what = f"hx[{k}]" if num_states > 1 else "hidden"
+                raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {value.dim()}D instead")
+        is_batched = input.dim() == 2
         if not is_batched:
             input = input.unsqueeze(0)  # (1, D)
-        N = input.size(0)
+            hx = None if hx is None else tuple(value.unsqueeze(0) for value in hx)  # each (1, H)
         if hx is None:
-            zeros = torch.zeros(N, self.hidden_size, dtype=input.dtype, device=input.device)
-            return input, (zeros,) * num_states, is_batched
-        states = []
+            zeros = torch.zeros(input.size(0), self.hidden_size, dtype=input.dtype, device=input.device)
+            hx = (zeros,) * num_states
+        if len(hx) != num_states:
+            raise RuntimeError("lstm_cell expects two hidden states")
+        check_cell_input(input, self.input_size)
         for k, value in enumerate(hx):
-            if value.dim() != dims:
-                raise ValueError(f"{name}: Expected hx[{k}] to be {dims}D like the input, "
-                                 f"got {value.dim()}D instead")
-            value = value if is_batched else value.unsqueeze(0)  # (N, H)
-            check_hidden_size(value, (N, self.hidden_size), f"hx[{k}]" if num_states > 1 else "hidden")
-            states.append(value)
-        return input, tuple(states), is_batched
+            check_cell_hidden(input, value, self.hidden_size, k)
+        return input, tuple(hx), is_batched
 
 
 class RNNCell(_CellBase):

@@ -16,6 +16,22 @@ def check_input_size(input: Tensor, input_size: int) -> None:
         )
 
 
+def check_cell_input(input: Tensor, input_size: int) -> None:
+    """RuntimeError when a cell's input (N, D) does not have D = input_size (torch's rnn cell check)."""
+    if input.size(1) != input_size:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {input_size}")
+
+
+def check_cell_hidden(input: Tensor, hx: Tensor, hidden_size: int, k: int) -> None:
+    """RuntimeError when a cell's state k (hx, or hx[k] of the LSTM) is not (N, H) for input (N, D)."""
+    N = input.size(0)
+    if hx.size(0) != N:
+        raise RuntimeError(f"Input batch size {N} doesn't match hidden{k} batch size {hx.size(0)}")
+    H = hx.size(1)  # IndexError for a 1-D hx when N matches its length, as in torch
+    if H != hidden_size:
+        raise RuntimeError(f"hidden{k} has inconsistent hidden_size: got {H}, expected {hidden_size}")
+
+
 def check_input_dtype(input: Tensor, weight: Tensor) -> None:
     """ValueError when input and weight dtypes differ (outside autocast)."""
     if input.dtype != weight.dtype and not torch.is_autocast_enabled(input.device.type):

@@ -216,21 +216,97 @@ def test_cell_output_depends_on_input_and_state(name, rng):
 # ---------------------------------------------------------------- errors
 
 
-@pytest.mark.parametrize("name", list(CELLS))
-def test_cell_wrong_input_size_names_expected_and_received(name, rng):
-    _, cell = make_pair(name, rng, 5, 3)
-    with pytest.raises(RuntimeError, match="Expected 5, got 4"):
-        cell(tensor(rng, 2, 4))
+# torch.nn's own error cases for the cells (common_modules' module_error_inputs for RNNCell, GRUCell
+# and LSTMCell, and test_nn's test_RNN_cell_no_broadcasting), messages as torch 2.x raises them.
+# case -> (input shape, h shape, c shape for the LSTM or None for h's, exception, message) for D=10, H=20
+CELL_ERRORS = {
+    "input_size": ((3, 11), (3, 20), None, RuntimeError,
+                   "input has inconsistent input_size: got 11 expected 10"),
+    "input_size_unbatched": ((11,), None, None, RuntimeError,
+                             "input has inconsistent input_size: got 11 expected 10"),
+    "hidden_size": ((3, 10), (3, 21), None, RuntimeError,
+                    "hidden0 has inconsistent hidden_size: got 21, expected 20"),
+    "batch": ((3, 10), (5, 20), None, RuntimeError,
+              "Input batch size 3 doesn't match hidden0 batch size 5"),
+    "batch_of_one_hx": ((3, 10), (1, 20), None, RuntimeError,
+                        "Input batch size 3 doesn't match hidden0 batch size 1"),
+    "unbatched_input_batched_hx": ((10,), (3, 20), None, RuntimeError,
+                                   "hidden0 has inconsistent hidden_size: got 3, expected 20"),
+    "batched_input_unbatched_hx": ((3, 10), (20,), None, RuntimeError,
+                                   "Input batch size 3 doesn't match hidden0 batch size 20"),
+    "hx_4d": ((3, 10), (3, 1, 1, 20), None, ValueError,
+              "{name}: Expected {hidden} to be 1D or 2D, got 4D instead"),
+    "hx_3d": ((3, 10), (1, 3, 20), None, ValueError,
+              "{name}: Expected {hidden} to be 1D or 2D, got 3D instead"),
+    "input_3d": ((1, 3, 10), None, None, ValueError,
+                 "{name}: Expected input to be 1D or 2D, got 3D instead"),
+    "input_0d": ((), None, None, ValueError,
+                 "{name}: Expected input to be 1D or 2D, got 0D instead"),
+    "c_hidden_size": ((3, 10), (3, 20), (3, 21), RuntimeError,
+                      "hidden1 has inconsistent hidden_size: got 21, expected 20"),
+    "c_batch": ((3, 10), (3, 20), (5, 20), RuntimeError,
+                "Input batch size 3 doesn't match hidden1 batch size 5"),
+    "c_4d": ((3, 10), (3, 20), (3, 1, 1, 20), ValueError,
+             "LSTMCell: Expected hx[1] to be 1D or 2D, got 4D instead"),
+}
 
 
-@pytest.mark.parametrize("bad", ["hidden_size", "batch"])
+# the c_* cases are about the LSTM's cell state
+CELL_ERROR_CASES = [(name, case) for name in CELLS for case in CELL_ERRORS
+                    if name == "lstm" or CELL_ERRORS[case][2] is None]
+
+
+def cell_error_case(name, case, rng):
+    """(torch.nn cell, our cell, input, hx) for CELL_ERRORS[case]."""
+    x_shape, h_shape, c_shape, _, _ = CELL_ERRORS[case]
+    reference_cls, our_cls, kwargs = CELLS[name]
+    x = tensor(rng, *x_shape, dtype=torch.float32)
+    hx = None if h_shape is None else tensor(rng, *h_shape, dtype=torch.float32)
+    if name == "lstm" and hx is not None:
+        c = tensor(rng, *(c_shape or (3, 20)), dtype=torch.float32)
+        hx = (hx, c) if c_shape is not None else (hx, hx)
+    return reference_cls(10, 20, **kwargs), our_cls(10, 20, **kwargs), x, hx
+
+
+@pytest.mark.parametrize("name, case", CELL_ERROR_CASES, ids=[f"{n}-{c}" for n, c in CELL_ERROR_CASES])
+def test_cell_errors_have_torch_type_and_message(name, case, rng):
+    """The exact exception type and message of torch.nn, checked against torch.nn itself."""
+    reference, ours, x, hx = cell_error_case(name, case, rng)
+    _, _, _, error, message = CELL_ERRORS[case]
+    cell_name = type(reference).__name__
+    message = message.format(name=cell_name, hidden="hx[0]" if name == "lstm" else "hidden")
+    with pytest.raises(error) as expected:
+        reference(x, hx)
+    with pytest.raises(error) as actual:
+        ours(x, hx)
+    assert type(actual.value) is type(expected.value) is error
+    assert str(expected.value) == message  # the table is torch's own wording
+    assert str(actual.value) == message
+
+
 @pytest.mark.parametrize("name", list(CELLS))
-def test_cell_wrong_hx_shape_is_a_clear_error(name, bad, rng):
-    _, cell = make_pair(name, rng, 5, 3)
-    shape = (2, 4) if bad == "hidden_size" else (3, 3)
-    h = tensor(rng, *shape)
-    with pytest.raises(RuntimeError, match=r"Expected .* size \(2, 3\), got \[" + f"{shape[0]}, {shape[1]}"):
-        cell(tensor(rng, 2, 5), (h, h) if name == "lstm" else h)
+def test_cell_errors_do_not_broadcast_hx(name, rng):
+    """test_nn's test_RNN_cell_no_broadcasting: a bad h, c or input is a RuntimeError, never broadcast."""
+    _, cell = make_pair(name, rng, 10, 20)
+    x, good = tensor(rng, 3, 10), tensor(rng, 3, 20)
+    for bad_x, bad in [(x, tensor(rng, 1, 20)), (x, tensor(rng, 3, 1)), (tensor(rng, 3, 1), good)]:
+        for hx in [(bad, good), (good, bad)] if name == "lstm" else [bad]:
+            with pytest.raises(RuntimeError):
+                cell(bad_x, hx)
+
+
+@pytest.mark.parametrize("name", list(CELLS))
+def test_cell_with_zero_hidden_size_builds_and_runs_like_torch(name, rng):
+    """test_nn's test_RNN_cell_forward_zero_hidden_size: H = 0 gives empty parameters and (N, 0) states."""
+    reference_cls, our_cls, kwargs = CELLS[name]
+    cell = our_cls(10, 0, **kwargs)
+    reference = reference_cls(10, 0, **kwargs)
+    assert [(n, p.shape) for n, p in cell.named_parameters()] == [
+        (n, p.shape) for n, p in reference.named_parameters()]
+    x, h = torch.randn(3, 10), torch.randn(3, 0)
+    out = as_tuple(cell(x, (h, h) if name == "lstm" else h))
+    assert [o.shape for o in out] == [torch.Size([3, 0])] * len(out)
+    assert [o.shape for o in as_tuple(cell(x[0]))] == [torch.Size([0])] * len(out)
 
 
 @pytest.mark.parametrize("name", list(CELLS))
