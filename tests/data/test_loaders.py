@@ -66,7 +66,8 @@ def test_python_docs_is_the_frozen_snapshot_whatever_the_python():
 
 def test_python_docs_refuses_a_damaged_snapshot(monkeypatch):
     monkeypatch.setattr(corpus_module, "SNAPSHOT_SHA256", "0" * 64)
-    with pytest.raises(ValueError, match=r"python_docs.txt.gz is damaged: expected SHA-256 0{64}, got 2a95af4"):
+    damaged = r"python_docs.txt.gz is damaged: expected SHA-256 0{64}, got 2a95af4"
+    with pytest.raises(ValueError, match=damaged):
         data.load_python_docs()
 
 
