@@ -1,13 +1,19 @@
 # Two commands run the course:  `make lab` opens it, `make test` verifies all of it.
-# Both create .venv/ on first use (or when pyproject.toml changed) and install the course into it.
+# Both create .venv/ on first use (or when the dependency list or the Python changed) and install
+# the course into it (scripts/setup_venv.py).
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
+# The course supports Python 3.11, 3.12 and 3.13: the first of python3, python3.13, python3.12,
+# python3.11 on PATH that is one of them (PYTHON=... picks another; an unsupported one is refused).
+SUPPORTED_PY := import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)))
+PYTHON ?= $(firstword $(foreach py,python3 python3.13 python3.12 python3.11,\
+          $(shell command -v $(py) >/dev/null 2>&1 && $(py) -c "$(SUPPORTED_PY)" 2>/dev/null && echo $(py))) python3)
+VENV ?= .venv
 BIN := $(VENV)/bin
-# The install stamp is keyed on the dependency list: editing pyproject.toml triggers a reinstall,
-# anything else does not.
-DEPS_HASH := $(shell cat pyproject.toml requirements.txt | sha256sum | cut -c1-16)
-STAMP := $(VENV)/.installed-$(DEPS_HASH)
+# The install stamp is keyed on the dependency list, the setup script and the Python version:
+# editing any of them triggers a reinstall, anything else does not.
+DEPS_HASH := $(shell cat pyproject.toml requirements.txt scripts/setup_venv.py | sha256sum | cut -c1-12)
+PY_VERSION := $(shell $(PYTHON) -c "import sys; print('%d.%d' % sys.version_info[:2])" 2>/dev/null)
+STAMP := $(VENV)/.installed-$(PY_VERSION)-$(DEPS_HASH)
 LAB_ARGS ?=
 # JupyterLab listens on this machine only (127.0.0.1) and, for that reason, asks for no token;
 # on a shared machine pass LAB_ARGS="--IdentityProvider.token=SECRET". Root (containers) needs --allow-root.
@@ -21,20 +27,22 @@ NB_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONHASHS
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=300 \
          --nbval-sanitize-with $(CURDIR)/tests/nbval_sanitize.cfg
 
-.PHONY: lab test lint unit notebooks execute exercises grade bench install clean-venv
+.PHONY: lab test lint unit notebooks execute artifacts exercises grade update bench install clean-venv
 
 install: $(STAMP)
 
 $(STAMP):
-	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c "import sys" 2>/dev/null; then \
-		echo "Creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); fi
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(PYTHON) scripts/setup_venv.py $(VENV)
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The lab serves the whole repository (notebooks/, exercises/, solutions/, README.md; a terminal
+# opens here, where `make grade` works) and opens on the setup check. Its kernels run with the
+# thread settings of `make test`: the venv's kernelspec sets them (scripts/setup_venv.py), and so
+# does the server's environment.
+LAB_START := notebooks/00_setup_check.ipynb
 lab: $(STAMP)
-	cd notebooks && ../$(BIN)/jupyter lab $(LAB_DEFAULTS) $(LAB_ARGS)
+	$(NB_ENV) $(BIN)/jupyter lab $(LAB_START) $(LAB_DEFAULTS) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -52,6 +60,15 @@ notebooks: $(STAMP)
 
 execute: $(STAMP)
 	$(NB_ENV) $(BIN)/python scripts/execute_notebooks.py $(NB)
+
+# Retrain the models shipped in notebooks/artifacts/ (notebooks themselves only write notebooks/cache/).
+artifacts: $(STAMP)
+	$(NB_ENV) $(BIN)/python scripts/train_artifacts.py $(ARTIFACT)
+
+# Take the course's updates: your exercises stay as you left them; every file of the course you
+# changed is first copied to my_versions/ (see README, "Taking course updates").
+update:
+	$(PYTHON) scripts/update_course.py
 
 # Regenerate exercises/ from solutions/. An exercise you edited is kept; FORCE=1 regenerates it too,
 # saving your version beside it first (NN_topic.backup-<time>.ipynb).
