@@ -12,8 +12,8 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
+from course_lib.progress import progress_bar
 from course_lib.train.checkpoint import load_checkpoint, save_checkpoint
 from course_lib.train.clip import clip_grad_norm_, grad_norm
 from course_lib.train.history import History
@@ -57,7 +57,7 @@ def fit(
         scheduler: stepped once per epoch; ReduceLROnPlateau gets the monitored loss.
         device: where to train; None picks default_device() (CUDA when present). The model moves.
         seed: seed_everything(seed) before training (resuming then restores the saved RNGs).
-        progress: tqdm bars (notebook-aware); False for tests and CI.
+        progress: plain-text bars on stderr (course_lib.progress); False for tests.
     Returns:
         History with per-epoch losses and metrics, gradient norms and the best epoch.
     """
@@ -75,7 +75,7 @@ def fit(
         best_state = ckpt.extra.get("best_state")
     if history.stopped_early:
         start = epochs  # a resumed run that already stopped early stays stopped
-    bar = tqdm(range(start, epochs), initial=start, total=epochs, desc="epochs", disable=not progress)
+    bar = progress_bar(range(start, epochs), "epochs", epochs, initial=start, disable=not progress)
     for epoch in bar:
         train, norms = _run_epoch(model, train_loader, step, device, metrics, optimizer, clip_grad_norm,
                                   progress)
@@ -139,7 +139,7 @@ def _run_epoch(model, loader, step, device, metrics, optimizer=None, clip=None, 
         step.reset()  # stateful steps (TBPTT) start each pass from zeros
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     count, norms = 0, []
-    batches = tqdm(loader, desc="train" if training else "eval", leave=False, disable=not progress)
+    batches = progress_bar(loader, "train" if training else "eval", leave=False, disable=not progress)
     with torch.set_grad_enabled(training):
         for i, batch in enumerate(batches):
             batch = to_device(batch, device)
