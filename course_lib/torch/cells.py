@@ -48,8 +48,9 @@ def lstm_step(
     c' = f ⊙ c + i ⊙ g,   h' = o ⊙ tanh(c')
 
     Args:
-        gx: (N, 4H), the input projection x W_ih^T + b_ih. state: (h, c), each (N, H).
-        weight_hh: (4H, H). bias_hh: (4H,) or None.
+        gx: (N, 4H), the input projection x W_ih^T + b_ih. state: (h, c), each (N, H)
+            (h is (N, P) under a projection, see lstmp_step).
+        weight_hh: (4H, H), or (4H, P). bias_hh: (4H,) or None.
     Returns:
         (h', c'): each (N, H).
     """
@@ -62,6 +63,25 @@ def lstm_step(
     o = torch.sigmoid(a_o)
     c = f * c + i * g
     h = o * torch.tanh(c)
+    return h, c
+
+
+def lstmp_step(
+    gx: Tensor, state: tuple[Tensor, Tensor], weight_hh: Tensor, bias_hh: Tensor | None, weight_hr: Tensor
+) -> tuple[Tensor, Tensor]:
+    """One LSTM step with a recurrent projection (LSTMP, Sak et al. 2014), torch.nn.LSTM with proj_size P.
+
+    (m, c') = lstm_step(gx, (h, c), W_hh, b_hh),   m = o ⊙ tanh(c')
+    h' = m W_hr^T          the projection is what is output and what the next step reads
+
+    Args:
+        gx: (N, 4H), the input projection x W_ih^T + b_ih. state: (h (N, P), c (N, H)).
+        weight_hh: (4H, P). bias_hh: (4H,) or None. weight_hr: (P, H).
+    Returns:
+        (h', c'): (N, P) and (N, H).
+    """
+    m, c = lstm_step(gx, state, weight_hh, bias_hh)  # each (N, H)
+    h = F.linear(m, weight_hr)  # (N, P)
     return h, c
 
 

@@ -47,27 +47,48 @@ def check_hidden_size(hx: Tensor, expected: tuple[int, ...], name: str = "hidden
         raise RuntimeError(f"Expected {name} size {tuple(expected)}, got {list(hx.shape)}")
 
 
-def check_layer_states(states: tuple[Tensor, ...], expected: tuple[int, int, int], is_batched: bool):
-    """Check a layer's hx, given as (h_0,) or (h_0, c_0), and add the batch dimension when unbatched.
+def check_layer_hx_dims(states: tuple[Tensor, ...], is_batched: bool) -> tuple[Tensor, ...]:
+    """RuntimeError unless every state of a layer's hx is 3-D (batched input) or 2-D (unbatched);
+    adds the batch dimension to unbatched states.
 
     Args:
-        states: each (L*dirs, N, H), or (L*dirs, H) for unbatched input. expected: (L*dirs, N, H).
+        states: (h_0,) or (h_0, c_0), each (L*dirs, N, H) or, for unbatched input, (L*dirs, H).
     Returns:
         tuple of (L*dirs, N, H).
     """
     dims = 3 if is_batched else 2
-    checked = []
-    for k, s in enumerate(states):
-        if s.dim() != dims:
-            kind = "batched 3-D" if is_batched else "unbatched 2-D"
-            raise RuntimeError(f"For {kind} input, hx should also be {dims}-D but got {s.dim()}-D tensor")
-        s = s if is_batched else s.unsqueeze(1)  # (L*dirs, N, H)
-        check_hidden_size(s, expected, "hidden" if len(states) == 1 else f"hidden[{k}]")
-        checked.append(s)
-    return tuple(checked)
+    if any(s.dim() != dims for s in states):
+        kind = "batched 3-D" if is_batched else "unbatched 2-D"
+        if len(states) == 1:
+            got = f"{states[0].dim()}-D tensor"
+            raise RuntimeError(f"For {kind} input, hx should also be {dims}-D but got {got}")
+        got = ", ".join(f"{s.dim()}-D" for s in states)
+        raise RuntimeError(f"For {kind} input, hx and cx should also be {dims}-D but got ({got}) tensors")
+    return states if is_batched else tuple(s.unsqueeze(1) for s in states)
 
 
-def check_layer_args(input_size, hidden_size, num_layers, bias, batch_first, dropout) -> None:
+def check_layer_hx_sizes(states: tuple[Tensor, ...], expected: list[tuple[int, int, int]]) -> None:
+    """RuntimeError when state k is not expected[k]: (L*dirs, N, H), or (L*dirs, N, P) for the
+    projected h of an LSTM with proj_size P."""
+    for k, (s, shape) in enumerate(zip(states, expected, strict=True)):
+        check_hidden_size(s, shape, "hidden" if len(states) == 1 else f"hidden[{k}]")
+
+
+def check_sequence_length(x: Tensor) -> None:
+    """RuntimeError for a time-major input (T, N, D) with T = 0, as torch.nn's recurrent kernels raise."""
+    if x.size(0) == 0:
+        raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+
+
+def check_no_projection(kwargs: dict) -> None:
+    """torch.nn.RNN and GRU take **kwargs: ValueError for proj_size (LSTM only), TypeError for other names."""
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"__init__() got an unexpected keyword argument '{next(iter(kwargs))}'")
+
+
+def check_layer_args(input_size, hidden_size, num_layers, bias, batch_first, dropout, proj_size=0) -> None:
     """torch.nn.RNNBase's constructor checks: ValueError for values, TypeError for types."""
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
         raise ValueError("dropout should be a number in range [0, 1] representing the probability of an "
@@ -80,6 +101,11 @@ def check_layer_args(input_size, hidden_size, num_layers, bias, batch_first, dro
                               ("input_size", input_size, int), ("hidden_size", hidden_size, int)]:
         if not isinstance(value, kind):
             raise TypeError(f"{name} should be of type {kind.__name__}, got: {type(value).__name__}")
-    for name, value in [("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)]:
-        if value <= 0:
+        if kind is int and value <= 0:  # each size's value right after its type, in torch's order
             raise ValueError(f"{name} must be greater than zero")
+    if num_layers <= 0:
+        raise ValueError("num_layers must be greater than zero")
+    if proj_size < 0:
+        raise ValueError("proj_size should be a positive integer or zero to disable projections")
+    if proj_size >= hidden_size:
+        raise ValueError("proj_size has to be smaller than hidden_size")

@@ -16,7 +16,7 @@ import course_lib.torch as ct
 from course_lib.check import FD_EPS, FD_MAX_REL_ERROR, TORCH_FLOAT64
 
 LAYERS = {"rnn": ct.RNN, "lstm": ct.LSTM, "gru": ct.GRU}
-D, H = 3, 4
+D, H, P = 3, 4, 2  # P: proj_size of the LSTM with projections
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -58,18 +58,32 @@ def close(actual, expected, stage=""):
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_layer_vjp_matches_central_differences(name, bidirectional, rng):
-    """<u, J v> from autograd equals the central difference of <u, f> along a random direction v
-    of (x, h0, every parameter) together."""
     layer = make_layer(name, rng, num_layers=2, bidirectional=bidirectional)
     dirs = 2 if bidirectional else 1
     x = tensor(rng, 4, 2, D)
     hx = [tensor(rng, 2 * dirs, 2, H) for _ in range(2 if name == "lstm" else 1)]
+    assert_vjp_matches_central_differences(layer, x, hx, rng)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+def test_projected_lstm_vjp_matches_central_differences(bidirectional, rng):
+    """LSTMP: h_0 has P units, c_0 H units; weight_hr's gradient is among the parameters'."""
+    layer = make_layer("lstm", rng, num_layers=2, bidirectional=bidirectional, proj_size=P)
+    dirs = 2 if bidirectional else 1
+    x = tensor(rng, 4, 2, D)
+    hx = [tensor(rng, 2 * dirs, 2, P), tensor(rng, 2 * dirs, 2, H)]
+    assert_vjp_matches_central_differences(layer, x, hx, rng)
+
+
+def assert_vjp_matches_central_differences(layer, x, hx, rng):
+    """<u, J v> from autograd equals the central difference of <u, f> along a random direction v
+    of (x, h0 (and c0), every parameter) together. x: (T, N, D); hx: [h_0] or [h_0, c_0]."""
     params = list(layer.parameters())
     leaves = [x, *hx, *params]
     directions = [tensor(rng, *leaf.shape) for leaf in leaves]
 
     def outputs():
-        out = layer(x, tuple(hx) if name == "lstm" else hx[0])
+        out = layer(x, tuple(hx) if len(hx) == 2 else hx[0])
         return (out[0], *states(out))
 
     upstream = [tensor(rng, *o.shape) for o in outputs()]
@@ -96,8 +110,8 @@ def test_layer_vjp_matches_central_differences(name, bidirectional, rng):
 # ---------------------------------------------------------------- padding and packing
 
 
-def assert_packed_batch_equals_each_alone(name, lengths, rng, enforce_sorted):
-    layer = make_layer(name, rng, num_layers=2, bidirectional=True, batch_first=True)
+def assert_packed_batch_equals_each_alone(name, lengths, rng, enforce_sorted, **kwargs):
+    layer = make_layer(name, rng, num_layers=2, bidirectional=True, batch_first=True, **kwargs)
     x = tensor(rng, len(lengths), max(lengths), D)
     packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=True, enforce_sorted=enforce_sorted)
     batch_out = layer(packed)
@@ -115,6 +129,12 @@ def assert_packed_batch_equals_each_alone(name, lengths, rng, enforce_sorted):
 def test_packed_batch_equals_each_sequence_alone(name, enforce_sorted, rng):
     lengths = [6, 4, 4, 1] if enforce_sorted else [4, 1, 6, 4]
     assert_packed_batch_equals_each_alone(name, lengths, rng, enforce_sorted)
+
+
+@pytest.mark.parametrize("enforce_sorted", [True, False], ids=["sorted", "unsorted"])
+def test_projected_lstm_packed_batch_equals_each_sequence_alone(enforce_sorted, rng):
+    lengths = [6, 4, 4, 1] if enforce_sorted else [4, 1, 6, 4]
+    assert_packed_batch_equals_each_alone("lstm", lengths, rng, enforce_sorted, proj_size=P)
 
 
 @pytest.mark.slow
@@ -184,6 +204,24 @@ def test_batch_of_one_equals_unbatched(name, batch_first, rng):
     close(unbatched[0], batched[0].squeeze(batch_dim), "output")
     for a, b in zip(states(unbatched), states(batched), strict=True):
         assert a.shape == (4, H)
+        close(a, b[:, 0], "final state")
+
+
+def test_projected_lstm_h0_none_is_zeros_and_a_batch_of_one_is_unbatched(rng):
+    """h_0 (L*dirs, N, P) and c_0 (L*dirs, N, H): zeros by default; unbatched drops N."""
+    layer = make_layer("lstm", rng, num_layers=2, bidirectional=True, proj_size=P)
+    x = tensor(rng, 5, 3, D)
+    zeros = (torch.zeros(4, 3, P, dtype=torch.float64), torch.zeros(4, 3, H, dtype=torch.float64))
+    for a, b in zip([layer(x)[0], *states(layer(x))], [layer(x, zeros)[0], *states(layer(x, zeros))],
+                    strict=True):
+        assert torch.equal(a, b)
+    h, c = tensor(rng, 4, P), tensor(rng, 4, H)
+    unbatched = layer(x[:, 0], (h, c))
+    batched = layer(x[:, :1], (h[:, None], c[:, None]))
+    assert unbatched[0].shape == (5, 2 * P)
+    close(unbatched[0], batched[0][:, 0], "output")
+    for a, b, size in zip(states(unbatched), states(batched), [P, H], strict=True):
+        assert a.shape == (4, size)
         close(a, b[:, 0], "final state")
 
 

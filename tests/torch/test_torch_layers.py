@@ -95,8 +95,9 @@ def assert_matches_torch(name, rng, kind="padded", with_hx=True, dtype=torch.flo
     reference, ours = make_pair(name, rng, dtype, **kwargs)
     x, lengths = make_input(kind, ours.batch_first, rng, dtype)
     layers_dirs = ours.num_layers * (2 if ours.bidirectional else 1)
-    hx_shape = (layers_dirs, H) if kind == "unbatched" else (layers_dirs, N, H)
-    hx = tuple(tensor(rng, *hx_shape, dtype=dtype) for _ in range(2 if name == "lstm" else 1))
+    lead = (layers_dirs,) if kind == "unbatched" else (layers_dirs, N)
+    sizes = [kwargs.get("proj_size") or H, H] if name == "lstm" else [H]  # h has P units under a projection
+    hx = tuple(tensor(rng, *lead, size, dtype=dtype) for size in sizes)
     hx = hx if with_hx else None
     expected_out, expected_grads = forward_backward(reference, x, lengths, hx, rng_seed=1)
     actual_out, actual_grads = forward_backward(ours, x, lengths, hx, rng_seed=1)
@@ -127,6 +128,36 @@ def test_layer_matches_torch_float64(name, config, kind, with_hx, rng):
 def test_layer_matches_torch_float32(name, kind, rng):
     """torch.nn's float32 LSTM runs oneDNN's fused kernel: equal only to the float32 tolerances."""
     assert_matches_torch(name, rng, kind, dtype=torch.float32, num_layers=2, bidirectional=True)
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+@pytest.mark.parametrize("with_hx", [True, False], ids=["hx", "hx_none"])
+@pytest.mark.parametrize("kind", INPUTS)
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_lstm_with_projection_matches_torch_float64(config, kind, with_hx, rng):
+    """proj_size P = 2 < H = 3 < D = 4 (LSTMP): output, h_n (P units), c_n (H units), every gradient."""
+    num_layers, bidirectional, batch_first, bias = config
+    assert_matches_torch("lstm", rng, kind, with_hx, proj_size=2, num_layers=num_layers,
+                         bidirectional=bidirectional, batch_first=batch_first, bias=bias)
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+@pytest.mark.parametrize("kind", ["padded", "packed_unsorted"])
+def test_lstm_with_projection_matches_torch_float32(kind, rng):
+    assert_matches_torch("lstm", rng, kind, dtype=torch.float32, proj_size=2, num_layers=2,
+                         bidirectional=True)
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_lstm_proj_size_zero_is_the_plain_lstm(config, rng):
+    """proj_size=0, torch.nn's default, passed explicitly as in its module tests: a plain LSTM."""
+    kwargs = dict(zip(["num_layers", "bidirectional", "batch_first", "bias"], config, strict=True))
+    _, plain = make_pair("lstm", rng, **kwargs)
+    zero = ct.LSTM(D, H, proj_size=0, dtype=torch.float64, **kwargs)
+    zero.load_state_dict(plain.state_dict())
+    assert zero.proj_size == 0 and repr(zero) == repr(plain)
+    assert list(dict(zero.named_parameters())) == list(dict(plain.named_parameters()))
+    assert_matches_torch("lstm", rng, "packed_unsorted", proj_size=0, **kwargs)
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
@@ -186,6 +217,35 @@ def test_layer_parameters_have_torch_names_shapes_and_order(name, config, rng):
         [p.shape for p in ws] for ws in reference.all_weights]
 
 
+@pytest.mark.parametrize("config", CONFIGS, ids=CONFIG_IDS)
+def test_lstm_projection_parameters_have_torch_names_shapes_and_order(config, rng):
+    """weight_hr_l{k}[_reverse] (P, H) after the biases; weight_hh (4H, P); layer 1 reads dirs*P inputs."""
+    num_layers, bidirectional, batch_first, bias = config
+    reference, ours = make_pair("lstm", rng, proj_size=2, num_layers=num_layers, bidirectional=bidirectional,
+                                batch_first=batch_first, bias=bias)
+    expected = [(n, p.shape) for n, p in reference.named_parameters()]
+    assert [(n, p.shape) for n, p in ours.named_parameters()] == expected
+    assert ours.weight_hr_l0.shape == (2, H) and ours.weight_hh_l0.shape == (4 * H, 2)
+    assert ours._flat_weights_names == reference._flat_weights_names
+    reference.load_state_dict(ours.state_dict())
+
+
+def test_flat_weights_follow_torch_and_weight_norm(rng):
+    """test_nn's test_rnn_weight_norm: _flat_weights lists the weights in torch.nn's order, and a
+    weight under weight_norm is a plain tensor there until the reparametrisation is removed."""
+    for proj_size, name, count in [(0, "weight_ih_l0", 4), (2, "weight_hr_l0", 5)]:
+        reference, ours = make_pair("lstm", rng, proj_size=proj_size)
+        assert [w.shape for w in ours._flat_weights] == [w.shape for w in reference._flat_weights]
+        assert all(w is getattr(ours, n) for w, n in zip(ours._flat_weights, ours._flat_weights_names,
+                                                          strict=True))
+        for layer in (reference, ours):
+            with pytest.warns(FutureWarning):  # torch.nn.utils.weight_norm is deprecated but still used
+                layer = nn.utils.weight_norm(layer, name=name)
+            assert sum(isinstance(w, nn.Parameter) for w in layer._flat_weights) == count - 1
+            layer = nn.utils.remove_weight_norm(layer, name=name)
+            assert sum(isinstance(w, nn.Parameter) for w in layer._flat_weights) == count
+
+
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_layer_init_draws_the_same_numbers_as_torch(name):
     """Same seed, same weights: U(-1/sqrt(H), 1/sqrt(H)) drawn in registration order."""
@@ -200,9 +260,11 @@ def test_layer_init_draws_the_same_numbers_as_torch(name):
         assert value.abs().max() <= 1 / 16**0.5
 
 
-@pytest.mark.parametrize("name", list(LAYERS))
+@pytest.mark.parametrize("name", list(LAYERS) + ["lstm_proj"])
 def test_layer_repr_and_attributes_match_torch(name, rng):
     kwargs = {"num_layers": 2, "bias": False, "batch_first": True, "dropout": 0.5, "bidirectional": True}
+    if name == "lstm_proj":
+        name, kwargs = "lstm", {**kwargs, "proj_size": 2}
     reference, ours = make_pair(name, rng, **kwargs)
     assert repr(ours) == repr(reference)
     for attribute in ["input_size", "hidden_size", *kwargs, "mode", "proj_size"]:
@@ -214,8 +276,9 @@ def test_layers_accept_torch_positional_arguments():
     layer = ct.RNN(4, 3, 2, "relu", False, True, 0.0, True)
     assert (layer.num_layers, layer.nonlinearity, layer.bias, layer.batch_first, layer.bidirectional) == (
         2, "relu", False, True, True)
-    lstm = ct.LSTM(4, 3, 2, False, True, 0.0, True)
-    assert (lstm.num_layers, lstm.bias, lstm.batch_first, lstm.bidirectional) == (2, False, True, True)
+    lstm = ct.LSTM(4, 3, 2, False, True, 0.0, True, 2)
+    assert (lstm.num_layers, lstm.bias, lstm.batch_first, lstm.bidirectional, lstm.proj_size) == (
+        2, False, True, True, 2)
 
 
 def test_layer_device_and_dtype_arguments():
@@ -243,14 +306,88 @@ def test_layer_wrong_hx_shape_raises_like_torch(name, bad, rng):
     h = tensor(rng, *shape)
     hx = (h, tensor(rng, 1, N, H)) if name == "lstm" else h
     x = tensor(rng, T, N, D)
-    with pytest.raises(RuntimeError) as expected:
-        reference(x, hx)
-    with pytest.raises(RuntimeError) as actual:
-        ours(x, hx)
-    if bad != "dims":  # torch's LSTM words the dims error for (hx, cx) together
-        assert str(actual.value) == str(expected.value)
-    else:
-        assert "3-D" in str(actual.value) and "2-D" in str(actual.value)
+    assert_same_error(reference, ours, x, hx, error=RuntimeError)
+
+
+def assert_same_error(reference, ours, *args, error):
+    """Both layers raise `error` with the same message for layer(*args); returns the message."""
+    with pytest.raises(error) as expected:
+        reference(*args)
+    with pytest.raises(error) as actual:
+        ours(*args)
+    assert type(actual.value) is type(expected.value) is error
+    assert str(actual.value) == str(expected.value)
+    return str(actual.value)
+
+
+# input shape, dtype, h shape (c has the same, or H units under a projection) -> torch.nn's exception
+# and message: it checks hx dimensions, then the input dtype and size, then hx sizes, then T > 0.
+ORDER_CASES = {
+    "input_size_and_hx_dims": ((T, N, 2), torch.float64, (N, H), RuntimeError, "hx"),
+    "dtype_and_hx_size": ((T, N, D), torch.float32, (1, N, H + 1), ValueError, "dtype"),
+    "input_size_and_hx_size": ((T, N, 2), torch.float64, (1, N, H + 1), RuntimeError, "input.size(-1)"),
+    "unbatched_with_3d_hx": ((T, D), torch.float64, (1, N, H), RuntimeError, "For unbatched 2-D input"),
+    "zero_length_and_hx_size": ((0, N, D), torch.float64, (1, N + 1, H), RuntimeError, "Expected hidden"),
+    "zero_length_with_good_hx": ((0, N, D), torch.float64, (1, N, H), RuntimeError, "sequence length"),
+}
+
+
+@pytest.mark.parametrize("case", list(ORDER_CASES))
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_layer_checks_arguments_in_torch_order(name, case, rng):
+    """When several things are wrong, the first error is torch.nn's (type and message)."""
+    x_shape, dtype, h_shape, error, start = ORDER_CASES[case]
+    reference, ours = make_pair(name, rng)
+    h = tensor(rng, *h_shape)
+    hx = (h, tensor(rng, *h_shape)) if name == "lstm" else h
+    message = assert_same_error(reference, ours, tensor(rng, *x_shape, dtype=dtype), hx, error=error)
+    assert start in message
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+@pytest.mark.parametrize("bad", ["h_size", "c_size", "h_dims"])
+def test_lstm_with_projection_checks_hx_like_torch(bad, rng):
+    """h_0 must have P units and c_0 H units."""
+    reference, ours = make_pair("lstm", rng, proj_size=2)
+    h_shape, c_shape = {"h_size": ((1, N, H), (1, N, H)), "c_size": ((1, N, 2), (1, N, 2)),
+                        "h_dims": ((N, 2), (1, N, H))}[bad]
+    x = tensor(rng, T, N, D)
+    message = assert_same_error(reference, ours, x, (tensor(rng, *h_shape), tensor(rng, *c_shape)),
+                                error=RuntimeError)
+    expected = {"h_size": "Expected hidden[0] size (1, 3, 2), got [1, 3, 3]",
+                "c_size": "Expected hidden[1] size (1, 3, 3), got [1, 3, 2]",
+                "h_dims": "For batched 3-D input, hx and cx should also be 3-D but got (2-D, 3-D) tensors",
+                }[bad]
+    assert message == expected
+
+
+# ---------------------------------------------------------------- zero-length and empty inputs
+
+
+@pytest.mark.parametrize("layout", ["time_major", "batch_first", "unbatched"])
+@pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_zero_length_sequence_raises_torch_error(name, bidirectional, layout):
+    """test_nn's test_error_RNN_seq_len_zero, in every layout: T = 0 is torch.nn's RuntimeError."""
+    reference_cls, our_cls, extra = LAYERS[name]
+    kwargs = {"bidirectional": bidirectional, "batch_first": layout == "batch_first", **extra}
+    x = torch.ones({"time_major": (0, 10, 5), "batch_first": (10, 0, 5), "unbatched": (0, 5)}[layout])
+    message = assert_same_error(reference_cls(5, 6, **kwargs), our_cls(5, 6, **kwargs), x, error=RuntimeError)
+    assert message == "Expected sequence length to be larger than 0 in RNN"
+
+
+@pytest.mark.parametrize("name", list(LAYERS))
+def test_empty_batch_runs_and_backpropagates_like_torch(name):
+    """test_nn's test_RNN_input_size_zero: N = 0 gives empty outputs and states, and backward runs."""
+    reference_cls, our_cls, extra = LAYERS[name]
+    for cls in (reference_cls, our_cls):
+        x = torch.zeros(5, 0, 3, requires_grad=True)
+        out, state = cls(3, 4, bidirectional=True, **extra)(x)
+        assert out.shape == (5, 0, 8)
+        assert [s.shape for s in (state if isinstance(state, tuple) else (state,))] == [(2, 0, 4)] * (
+            2 if name == "lstm" else 1)
+        out.sum().backward()
+        assert x.grad.shape == (5, 0, 3)
 
 
 @pytest.mark.parametrize("name", list(LAYERS))
@@ -274,6 +411,36 @@ def test_layer_constructor_rejects_what_torch_rejects(kwargs, error):
         nn.LSTM(**args)
     with pytest.raises(error):
         ct.LSTM(**args)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [({"proj_size": -1}, ValueError, "proj_size should be a positive integer or zero to disable projections"),
+     ({"proj_size": H}, ValueError, "proj_size has to be smaller than hidden_size"),
+     ({"proj_size": H + 1}, ValueError, "proj_size has to be smaller than hidden_size"),
+     ({"hidden_size": 0, "input_size": 2.0}, TypeError, "input_size should be of type int, got: float"),
+     ({"input_size": 0, "hidden_size": 2.0}, ValueError, "input_size must be greater than zero")],
+    ids=["proj_negative", "proj_equal_hidden", "proj_above_hidden", "type_before_value", "value_before_type"],
+)
+def test_lstm_constructor_messages_match_torch(kwargs, error, message):
+    args = {"input_size": D, "hidden_size": H, **kwargs}
+    for cls in (nn.LSTM, ct.LSTM):
+        with pytest.raises(error) as raised:
+            cls(**args)
+        assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+@pytest.mark.parametrize("name", ["rnn_tanh", "rnn_relu", "gru"])
+def test_rnn_and_gru_reject_proj_size_like_torch(name, proj_size):
+    """Even proj_size=0: torch.nn.RNN and GRU raise for the keyword, whatever its value."""
+    reference_cls, our_cls, extra = LAYERS[name]
+    for cls in (reference_cls, our_cls):
+        with pytest.raises(ValueError) as raised:
+            cls(D, H, proj_size=proj_size, **extra)
+        assert str(raised.value) == "proj_size argument is only supported for LSTM, not RNN or GRU"
+    with pytest.raises(TypeError, match="unexpected keyword argument 'projection'"):
+        our_cls(D, H, projection=2, **extra)
 
 
 def test_dropout_with_one_layer_warns_like_torch():
