@@ -10,6 +10,8 @@ silently do something surprising or crash with an obscure message:
 - An empty list of sequences gives shape (0, maxlen or 0) (Keras fails on max of an empty list).
 A str `value` with a dtype other than object or a unicode string dtype raises Keras's ValueError,
 word for word ("`dtype` int32 is not compatible with `value`'s type: <class 'str'>" and a hint).
+One more difference goes the other way: dtype="object" written as a string is accepted with a str
+`value` (Keras compares the argument itself with the type `object`, so only dtype=object passes).
 """
 
 from numbers import Integral

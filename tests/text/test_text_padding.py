@@ -137,6 +137,10 @@ def test_str_padding_value_like_keras():
     assert str(error.value) == keras_message
     with pytest.raises(ValueError, match="`dtype` float32 is not compatible"):
         pad_sequences([["1"]], value="pad", dtype="float32")
+    with pytest.raises(ValueError, match="`dtype` S3 is not compatible"):  # bytes, as in Keras
+        pad_sequences([["1"]], value="pad", dtype="S3")
+    # The one deliberate difference: the string "object" means dtype object (Keras rejects it).
+    assert pad_sequences([["1"]], maxlen=2, value="pad", dtype="object").tolist() == [["pad", "1"]]
 
 
 def test_input_is_not_modified():
