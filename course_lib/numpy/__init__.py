@@ -1,4 +1,4 @@
-"""Recurrent networks from scratch in NumPy: every forward and backward equation written out by hand.
+"""Recurrent networks and attention from scratch in NumPy: every forward and backward equation written out by hand.
 
 Batch-first arrays: x (N, T, D), states (N, H), outputs (N, T, H). Cell parameters are dicts in
 torch.nn's layout and names (weight_ih (G*H, D), weight_hh (G*H, H), bias_ih, bias_hh (G*H,)), so they
@@ -8,6 +8,20 @@ This package imports NumPy only.
 """
 
 from course_lib.numpy.activations import relu, sigmoid
+from course_lib.numpy.attention import (
+    AttentionCache,
+    MaskedSoftmaxCache,
+    additive_scores_backward,
+    additive_scores_forward,
+    attention_backward,
+    attention_forward,
+    dot_scores_backward,
+    dot_scores_forward,
+    general_scores_backward,
+    general_scores_forward,
+    masked_softmax_backward,
+    masked_softmax_forward,
+)
 from course_lib.numpy.bidirectional import BidirectionalCache, bidirectional_backward, bidirectional_forward
 from course_lib.numpy.cho_gru import (
     ChoGRUCache,
