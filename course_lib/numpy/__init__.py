@@ -1,4 +1,4 @@
-"""Recurrent networks and attention from scratch in NumPy: every forward and backward equation written out by hand.
+"""Recurrent networks and attention in NumPy: every forward and backward equation written out by hand.
 
 Batch-first arrays: x (N, T, D), states (N, H), outputs (N, T, H). Cell parameters are dicts in
 torch.nn's layout and names (weight_ih (G*H, D), weight_hh (G*H, H), bias_ih, bias_hh (G*H,)), so they
