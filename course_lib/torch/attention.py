@@ -167,3 +167,31 @@ def make_attention(score: str, query_size: int, key_size: int, attn_size: int | 
     if score == "additive":
         return AdditiveAttention(query_size, key_size, attn_size if attn_size is not None else key_size)
     raise ValueError(f"score must be one of {SCORES}, got {score!r}")
+
+
+class SelfAttention(nn.Module):
+    """One self-attention layer: every position attends to every real position of the same sequence.
+
+        q_t, k_t, v_t = W_q x_t + b_q, W_k x_t + b_k, W_v x_t + b_v
+        y_t = W_o Σ_s a_ts v_s + b_o,   a_t = softmax over real s of q_tᵀ k_s / √H
+
+    One head and no causal mask: the core of a transformer encoder layer (which adds several heads, a
+    residual connection, layer normalisation and a position-wise feed-forward network).
+
+    forward(x (N, T, D), mask (N, T) bool or None) -> (y (N, T, H), weights (N, T, T)).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int):
+        super().__init__()
+        self.query = nn.Linear(input_size, hidden_size)
+        self.key = nn.Linear(input_size, hidden_size)
+        self.value = nn.Linear(input_size, hidden_size)
+        self.out = nn.Linear(hidden_size, hidden_size)
+        self.attention = DotProductAttention()
+
+    def forward(self, x: Tensor, mask: Tensor | None = None):
+        if x.dim() != 3 or x.shape[-1] != self.query.in_features:
+            D = self.query.in_features
+            raise ValueError(f"x: expected (N, T, D) with D={D} (input_size), got shape {tuple(x.shape)}")
+        context, weights = self.attention(self.query(x), self.key(x), self.value(x), mask)  # (N, T, H)
+        return self.out(context), weights

@@ -15,6 +15,10 @@ the decoder state is a tuple whose every tensor has the batch in dimension 1,
     h, c (L, N, H);  memory (S, N, H) the encoder outputs, time-major;  mask (S, N) bool
 
 so that course_lib.torch.recurrent.select_hidden reorders beams of it as of a plain hidden state.
+
+SelfAttentionClassifier replaces a classifier's recurrence by one self-attention layer:
+
+    e_t = E[x_t] + P[t],   y = SelfAttention(e),   z = mean over real t of relu(y_t),   logits = W z + b
 """
 
 from dataclasses import dataclass
@@ -22,9 +26,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from course_lib.torch.attention import make_attention
+from course_lib.torch.attention import SelfAttention, make_attention
 from course_lib.torch.models_seq2seq import Seq2Seq, Seq2SeqConfig
-from course_lib.torch.recurrent import eval_mode, make_recurrent, run_padded
+from course_lib.torch.recurrent import check_lengths, eval_mode, make_recurrent, run_padded
 
 
 @dataclass
@@ -104,3 +108,44 @@ class AttentionSeq2Seq(Seq2Seq):
         """
         with eval_mode(self):
             return self.decode_with_weights(tgt[:, :-1], self.encode(src, src_lengths))[2]
+
+
+@dataclass
+class SelfAttentionClassifierConfig:
+    num_classes: int  # C, number of output classes
+    vocab_size: int  # V, token ids
+    embed_dim: int = 32  # E, token and position embedding size
+    hidden_size: int = 64  # H, query, key and value size
+    max_len: int = 64  # longest input: one learned position embedding per position
+    pad_id: int = 0  # padding id (its embedding is kept at zero)
+
+
+class SelfAttentionClassifier(nn.Module):
+    """Padded batch plus lengths -> class logits, with one self-attention layer and no recurrence.
+
+    Without the position embeddings P the model could not tell "ab" from "ba": attention itself
+    ignores order. Padding never reaches the result (masked in attention and in the mean).
+    """
+
+    def __init__(self, config: SelfAttentionClassifierConfig):
+        super().__init__()
+        c = config
+        self.config = config
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
+        self.position = nn.Embedding(c.max_len, c.embed_dim)
+        self.attention = SelfAttention(c.embed_dim, c.hidden_size)
+        self.head = nn.Linear(c.hidden_size, c.num_classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        """Class logits. x: (N, T) long, right-padded, T <= max_len; lengths: (N,) or None (all T)."""
+        N, T = x.shape
+        if T > self.config.max_len:
+            raise ValueError(f"x: expected (N, T) with T <= max_len={self.config.max_len}, "
+                             f"got shape {tuple(x.shape)}")
+        lengths = torch.full((N,), T) if lengths is None else check_lengths(lengths, N, T)
+        mask = torch.arange(T) < lengths.unsqueeze(1)  # (N, T) real positions
+        e = self.embed(x) + self.position.weight[:T]  # (N, T, E)
+        y, _ = self.attention(e, mask.to(x.device))  # (N, T, H)
+        h = torch.relu(y) * mask.to(x.device).unsqueeze(2)  # padded positions count zero
+        z = h.sum(dim=1) / lengths.to(x.device, h.dtype).unsqueeze(1)  # (N, H) mean over real positions
+        return self.head(z)  # (N, C)

@@ -12,11 +12,17 @@ from course_lib.torch.attention import (
     AdditiveAttention,
     DotProductAttention,
     GeneralAttention,
+    SelfAttention,
     make_attention,
     masked_softmax,
 )
 from course_lib.torch.models import Seq2Seq, Seq2SeqConfig
-from course_lib.torch.models_attention import AttentionSeq2Seq, AttentionSeq2SeqConfig
+from course_lib.torch.models_attention import (
+    AttentionSeq2Seq,
+    AttentionSeq2SeqConfig,
+    SelfAttentionClassifier,
+    SelfAttentionClassifierConfig,
+)
 
 SCORES = ["dot", "general", "additive"]
 CELLS = ["rnn", "lstm", "gru"]
@@ -280,3 +286,41 @@ def test_beam_search_is_reused(cell):
     tgt = torch.cat([torch.full((5, 1), BOS), beam.tokens], dim=1)
     close(beam.log_prob, model.sequence_log_prob(src, tgt, lengths))
     assert (beam.log_prob >= greedy.log_prob - TORCH_FLOAT64.atol).all()
+
+
+# Self-attention and the classifier built on it.
+
+
+def test_self_attention_is_dot_product_attention_of_projections():
+    torch.manual_seed(0)
+    layer = SelfAttention(5, 4).double()
+    x = torch.randn(2, 6, 5, dtype=torch.float64)
+    mask = torch.arange(6) < torch.tensor([[6], [3]])
+    y, weights = layer(x, mask)
+    q, k, v = layer.query(x), layer.key(x), layer.value(x)
+    reference = F.scaled_dot_product_attention(q, k, v, attn_mask=mask.unsqueeze(1))
+    close(y, layer.out(reference))
+    assert weights.shape == (2, 6, 6) and (weights[1, :, 3:] == 0).all()
+
+
+def test_self_attention_rejects_a_wrong_input_size():
+    message = "x: expected (N, T, D) with D=5 (input_size), got shape (2, 6, 4)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        SelfAttention(5, 4)(torch.zeros(2, 6, 4))
+
+
+def test_self_attention_classifier_is_exact_on_padded_batches_and_sees_order():
+    torch.manual_seed(0)
+    model = SelfAttentionClassifier(SelfAttentionClassifierConfig(3, SRC_V, embed_dim=6, hidden_size=5,
+                                                                  max_len=8)).double()
+    x, _ = batch(N=3, S=6)
+    lengths = torch.tensor([6, 2, 4])
+    x = x.masked_fill(torch.arange(6) >= lengths.unsqueeze(1), PAD)
+    logits = model(x, lengths)
+    assert logits.shape == (3, 3)
+    for i in range(3):
+        close(logits[i : i + 1], model(x[i : i + 1, : lengths[i]]))
+    assert not torch.allclose(model(x[:1]), model(x[:1].flip(1)))  # position embeddings: order matters
+    message = "x: expected (N, T) with T <= max_len=8, got shape (1, 9)"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        model(torch.ones(1, 9, dtype=torch.long))
