@@ -42,7 +42,7 @@ $(STAMP):
 # does the server's environment.
 LAB_START := notebooks/00_setup_check.ipynb
 lab: $(STAMP)
-	$(NB_ENV) $(BIN)/jupyter lab $(LAB_START) $(LAB_DEFAULTS) $(LAB_ARGS)
+	$(NB_ENV) $(BIN)/jupyter lab --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_DEFAULTS) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .
