@@ -36,5 +36,7 @@ def test_fit_shows_epochs_on_stderr(capsys):
     fit(model, batches, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=2,
         loss_fn=torch.nn.CrossEntropyLoss(), device="cpu")
     out, err = capsys.readouterr()
-    assert "epochs: 100%" in err and "2/2" in err
+    final = err.split("\r")[-1]
+    assert final.startswith("training: 100%") and "2/2" in final and "epochs=2/2" in final
+    assert "\n" not in err.strip() and "\x1b" not in err  # one line, no cursor movement (nested bars)
     assert out == ""

@@ -75,16 +75,22 @@ def fit(
         best_state = ckpt.extra.get("best_state")
     if history.stopped_early:
         start = epochs  # a resumed run that already stopped early stays stopped
-    bar = progress_bar(range(start, epochs), "epochs", epochs, initial=start, disable=not progress)
-    for epoch in bar:
+    # One bar for the whole run, one tick per training batch (per epoch when the loader has no len):
+    # a single line that a notebook shows as it grows, with the epoch and losses beside it.
+    per_epoch = len(train_loader) if hasattr(train_loader, "__len__") else None
+    bar = progress_bar(None, "training", epochs * (per_epoch or 1), initial=start * (per_epoch or 1),
+                       disable=not progress)
+    for epoch in range(start, epochs):
         train, norms = _run_epoch(model, train_loader, step, device, metrics, optimizer, clip_grad_norm,
-                                  progress)
+                                  bar=bar if per_epoch else None)
+        if not per_epoch:
+            bar.update(1)
         val = _run_epoch(model, val_loader, step, device, metrics)[0] if val_loader is not None else None
         improved = history.record(train, val, norms)
         if improved and patience is not None:
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         _step_scheduler(scheduler, history.monitored[-1])
-        bar.set_postfix(_postfix(history))
+        bar.set_postfix({"epochs": f"{epoch + 1}/{epochs}", **_postfix(history)})
         out_of_patience = patience is not None and epoch - history.best_epoch >= patience
         history.stopped_early = out_of_patience and epoch < epochs - 1
         if checkpoint_path is not None:
@@ -122,14 +128,17 @@ def evaluate(
     device = torch.device(device)
     was_training = model.training
     try:
-        stats, _ = _run_epoch(model, loader, step, device, dict(metrics or {}), progress=progress)
+        batches = progress_bar(loader, "evaluating", leave=False, disable=not progress)
+        stats, _ = _run_epoch(model, batches, step, device, dict(metrics or {}))
     finally:
         model.train(was_training)
     return stats
 
 
-def _run_epoch(model, loader, step, device, metrics, optimizer=None, clip=None, progress=False):
+def _run_epoch(model, loader, step, device, metrics, optimizer=None, clip=None, bar=None):
     """One pass over `loader`: train when an optimizer is given, else evaluate under no_grad.
+
+    `bar`, when given, advances by one per batch.
 
     Returns ({"loss": mean, **metric means}, gradient norms per step (empty when evaluating)).
     """
@@ -139,9 +148,8 @@ def _run_epoch(model, loader, step, device, metrics, optimizer=None, clip=None, 
         step.reset()  # stateful steps (TBPTT) start each pass from zeros
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     count, norms = 0, []
-    batches = progress_bar(loader, "train" if training else "eval", leave=False, disable=not progress)
     with torch.set_grad_enabled(training):
-        for i, batch in enumerate(batches):
+        for i, batch in enumerate(loader):
             batch = to_device(batch, device)
             out = _as_step_output(step(model, batch), metrics)
             if not torch.isfinite(out.loss):
@@ -158,6 +166,8 @@ def _run_epoch(model, loader, step, device, metrics, optimizer=None, clip=None, 
             for name, fn in metrics.items():
                 totals[name] += float(fn(out.outputs.detach(), out.targets)) * n
             count += n
+            if bar is not None:
+                bar.update(1)
     if count == 0:
         raise ValueError("the loader yielded no batches")
     return {k: v / count for k, v in totals.items()}, norms

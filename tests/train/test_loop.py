@@ -133,7 +133,8 @@ def test_tbptt_training_with_carried_state_learns(make_lm):
 def test_progress_bars_run(lm_batches, make_lm, capsys):
     model = make_lm()
     fit(model, lm_batches, optimizer=torch.optim.SGD(model.parameters(), lr=0.1), epochs=1, loss_fn=CE)
-    assert "epochs" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "training: 100%" in err and f"{len(lm_batches)}/{len(lm_batches)}" in err and "epochs=1/1" in err
 
 
 def test_scheduler_steps_once_per_epoch(lm_batches, make_lm):
