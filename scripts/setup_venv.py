@@ -1,6 +1,7 @@
 """Create the course's virtual environment and install everything into it (`make install`).
 
 Usage:  python3 scripts/setup_venv.py VENV
+        python scripts/setup_venv.py --jupyter-only PREFIX    (step 5 alone, e.g. for a conda env)
 
 Run by the Python the venv should use (the Makefile's PYTHON). In order:
 1. Refuse at once, with what to install, a Python the course does not support (3.11-3.13 only).
@@ -101,6 +102,8 @@ def install_torch(python, index):
 def configure_jupyter(venv):
     """Thread settings for the venv's kernel; widget state saved with notebooks."""
     kernel_json = venv / "share/jupyter/kernels/python3/kernel.json"
+    if not kernel_json.is_file():
+        raise SystemExit(f"expected ipykernel's kernelspec at {kernel_json}; is ipykernel installed there?")
     spec = json.loads(kernel_json.read_text(encoding="utf-8"))
     spec["env"] = {**spec.get("env", {}), **KERNEL_ENV}
     kernel_json.write_text(json.dumps(spec, indent=1) + "\n", encoding="utf-8")
@@ -111,8 +114,12 @@ def configure_jupyter(venv):
 
 def main(argv):
     check_python()
+    if len(argv) == 2 and argv[0] == "--jupyter-only":
+        configure_jupyter(Path(argv[1]))
+        print(f"The Jupyter kernel in {argv[1]} now runs with the course's thread settings.")
+        return 0
     if len(argv) != 1:
-        sys.stderr.write("usage: python3 scripts/setup_venv.py VENV\n")
+        sys.stderr.write("usage: python3 scripts/setup_venv.py VENV | --jupyter-only PREFIX\n")
         return 2
     venv = Path(argv[0]).absolute()
     python = ensure_venv(venv)

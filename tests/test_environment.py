@@ -1,10 +1,10 @@
 """environment.yml (conda) and pyproject.toml (pip) must list the same packages with the same pins."""
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -37,7 +37,12 @@ def environment_yml_pip_requirements() -> dict[str, str]:
     lines = (ROOT / "environment.yml").read_text().splitlines()
     start = lines.index("  - pip:")
     pip_lines = [line.strip()[2:] for line in lines[start + 1:] if line.startswith("      - ")]
-    return _pins(pip_lines)
+    return _pins(line for line in pip_lines if not line.startswith("--"))  # pip options are not packages
+
+
+def test_environment_yml_takes_torch_from_the_cpu_index():
+    line = "      - --extra-index-url https://download.pytorch.org/whl/cpu"
+    assert line in (ROOT / "environment.yml").read_text().splitlines()
 
 
 def test_environment_yml_mirrors_pyproject():
