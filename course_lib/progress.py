@@ -10,7 +10,9 @@ from collections.abc import Iterable
 
 from tqdm.std import tqdm
 
-WIDTH = 80  # characters: a fixed width, because a notebook's output area has no terminal size
+BAR = 20  # characters of the bar itself: a notebook's output area has no terminal size to fit
+FORMAT = ("{desc}: {percentage:3.0f}%|{bar:" + str(BAR) + "}| {n_fmt}/{total_fmt} "
+          "[{elapsed}<{remaining}{postfix}]")
 MIN_INTERVAL = 0.5  # seconds between redraws
 
 
@@ -21,4 +23,4 @@ def progress_bar(iterable: Iterable | None = None, desc: str = "", total: int | 
     Example:  for step in progress_bar(range(2000), "updates"): ...
     """
     return tqdm(iterable, desc=desc, total=total, leave=leave, disable=disable, initial=initial,
-                file=sys.stderr, ncols=WIDTH, mininterval=MIN_INTERVAL, ascii=False)
+                file=sys.stderr, bar_format=FORMAT, mininterval=MIN_INTERVAL, ascii=False)
