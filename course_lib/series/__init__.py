@@ -5,6 +5,7 @@
     split       chronological_split, split_sizes, split_windows: train | val | test in time order
     scaling     StandardScaler, MinMaxScaler (scikit-learn names; fit on train only)
     baselines   naive_forecast, seasonal_naive_forecast, mae, rmse, mape, smape, compare_forecasts
+    linear      LinearAutoregression, SeasonalAverage, calendar_features: the strongest cheap baselines
 
 NumPy only: importing this package never imports torch or matplotlib.
 """
@@ -19,6 +20,7 @@ from course_lib.series.baselines import (
     smape,
 )
 from course_lib.series.lags import lag_names, lag_table
+from course_lib.series.linear import LinearAutoregression, SeasonalAverage, calendar_features
 from course_lib.series.scaling import MinMaxScaler, NotFittedError, StandardScaler
 from course_lib.series.split import (
     Split,
@@ -31,12 +33,15 @@ from course_lib.series.split import (
 from course_lib.series.windows import num_windows, sliding_windows
 
 __all__ = [
+    "LinearAutoregression",
     "MinMaxScaler",
     "NotFittedError",
+    "SeasonalAverage",
     "Split",
     "SplitSizes",
     "StandardScaler",
     "WindowSplits",
+    "calendar_features",
     "chronological_split",
     "compare_forecasts",
     "lag_names",
