@@ -67,9 +67,14 @@ def format_report(report: GradeReport) -> str:
     points_width = len(f"{report.max_score} / {report.max_score}")
     verdict_width = len("not implemented")
     indent = " " * (id_width + points_width + verdict_width + 6)
-    lines = [
-        f"Exercise {report.exercise}: {report.notebook}",
-        "",
+    lines = [f"Exercise {report.exercise}: {report.notebook}", ""]
+    comparing = [c for c in report.cells if c.message and c.message.startswith("CourseImplementationUsed")]
+    if comparing:
+        cells = ", ".join(str(c.index + 1) for c in comparing)
+        lines += textwrap.wrap(
+            f"Cell(s) {cells} call the course's own implementation of a task (to compare with it, say): "
+            "the grader removes it, so they fail here and are left out. They do not count.", 100) + [""]
+    lines += [
         f"{'Task':<{id_width}}  {'Points':>{points_width}}  {'Verdict':<{verdict_width}}  Feedback",
     ]
     for task in report.tasks:
@@ -86,7 +91,8 @@ def format_report(report: GradeReport) -> str:
 
 def _cell_notes(report: GradeReport) -> list[str]:
     stubs = [c for c in report.cells if c.message and c.message.startswith("NotImplementedError")]
-    others = [c for c in report.cells if c not in stubs]
+    comparing = [c for c in report.cells if c.message and c.message.startswith("CourseImplementationUsed")]
+    others = [c for c in report.cells if c not in stubs and c not in comparing]
     notes = []
     if others:
         notes += ["", "Cells that failed when the notebook ran top to bottom in a fresh process:"]

@@ -14,6 +14,7 @@ import copy
 import numpy as np
 
 from course_lib.check.tolerances import Tol, forward_tol
+from course_lib.grading.remote import Remote, RemoteError, remote_type
 
 MAX_MESSAGE = 300  # characters of a student's exception message kept in feedback
 
@@ -34,8 +35,87 @@ class NotImplementedYet(CheckFailed):
     """The student's function still raises NotImplementedError (the generated stub)."""
 
 
+class NotAllowed(CheckFailed):
+    """The student's code used the course's own implementation of the task, or read a solution."""
+
+
+NOT_ALLOWED = ("CourseImplementationUsed", "NotAllowedWhileGrading")
+
+
+def raised(failure: StudentError, error_type) -> bool:
+    """Whether the student's code raised `error_type` (here, or in the notebook's process)."""
+    error = failure.error
+    if isinstance(error, RemoteError):
+        return error.is_a(error_type.__name__)
+    return isinstance(error, error_type)
+
+
+def student_exception(name, shown, error) -> CheckFailed:
+    """The feedback for an exception raised by a student's function (local or in the notebook's process)."""
+    if isinstance(error, RemoteError):
+        info = error.info
+        where = f" (at {info['where']})" if info.get("where") else ""
+        if info["type"] == "CourseImplementationUsed" or "CourseImplementationUsed" in info.get("mro", ()):
+            return NotAllowed(f"{name} calls the course's own implementation, {info['message']}: the task is to "
+                              "write it yourself, so it earns no points")
+        if "NotAllowedWhileGrading" in info.get("mro", ()):
+            return NotAllowed(f"{name}: {info['message']}; the task earns no points")
+        if "NotImplementedError" in info.get("mro", ()):
+            hint = f" (hint: {info['message']})" if info.get("message") else ""
+            return NotImplementedYet(f"{name} is not implemented yet{hint}")
+        if "SystemExit" in info.get("mro", ()):
+            return StudentError(f"{shown} called exit(): return a result instead{where}", error)
+        if "MemoryError" in info.get("mro", ()):
+            return StudentError(f"{shown} ran out of memory (MemoryError){where}", error)
+        return StudentError(f"{shown} raised {info['type']}: {info['message']}{where}", error)
+    if isinstance(error, NotImplementedError):
+        hint = f" (hint: {_clip(error)})" if str(error) else ""
+        return NotImplementedYet(f"{name} is not implemented yet{hint}")
+    if isinstance(error, MemoryError):
+        return StudentError(f"{shown} ran out of memory (MemoryError)", error)
+    if isinstance(error, SystemExit):
+        return StudentError(f"{shown} called exit(): return a result instead", error)
+    return StudentError(f"{shown} raised {type(error).__name__}: {_clip(error)}", error)
+
+
+def changed_input(before, after, path="") -> str | None:
+    """Where `after` differs from `before` (nested tuples, lists, dicts, arrays, tensors), or None."""
+    if type(before) in (list, tuple) and type(after) in (list, tuple):
+        if len(before) != len(after):
+            return path or "the argument"
+        for i, (b, a) in enumerate(zip(before, after)):
+            found = changed_input(b, a, f"{path}[{i}]")
+            if found:
+                return found
+        return None
+    if type(before) is dict and type(after) is dict:
+        if list(before) != list(after):
+            return path or "the argument"
+        for key in before:
+            found = changed_input(before[key], after[key], f"{path}[{key!r}]")
+            if found:
+                return found
+        return None
+    if isinstance(before, np.ndarray):
+        same = isinstance(after, np.ndarray) and before.shape == after.shape and before.dtype == after.dtype
+        return None if same and np.array_equal(before, after, equal_nan=before.dtype.kind in "fc") else path
+    if type_name(before) in ("torch.Tensor", "torch.nn.Parameter"):
+        import torch
+
+        same = isinstance(after, torch.Tensor) and before.shape == after.shape and before.dtype == after.dtype
+        return None if same and torch.equal(before.detach(), after.detach()) else path
+    if isinstance(before, (Remote, np.random.Generator)) or callable(before):
+        return None
+    try:
+        return None if bool(before == after) or (before != before and after != after) else path
+    except Exception:
+        return None
+
+
 def type_name(value) -> str:
     """'numpy.ndarray', 'torch.Tensor', 'list', 'NoneType': the type as a student would write it."""
+    if isinstance(value, Remote):
+        return remote_type(value)
     kind = type(value)
     package = kind.__module__.split(".")[0]
     return kind.__name__ if package == "builtins" else f"{package}.{kind.__name__}"
@@ -47,6 +127,13 @@ def describe(value) -> str:
         if value.size <= 8:
             return f"array({np.array2string(value, separator=', ')}, dtype={value.dtype})"
         return f"array of shape {value.shape}, {value.dtype}"
+    if callable(value) and not isinstance(value, (type, Remote)):
+        return f"function {getattr(value, '__name__', '')}".strip()
+    if type(value) is dict and len(repr(value)) > 60:
+        keys = ", ".join(map(str, list(value)[:6])) + (", ..." if len(value) > 6 else "")
+        return f"a dict of {len(value)} items ({keys})"
+    if type_name(value) == "torch.Tensor" and value.numel() > 8:
+        return f"a tensor of shape {tuple(value.shape)}, {str(value.dtype).removeprefix('torch.')}"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -72,9 +159,10 @@ def array_mismatch(name, actual, expected, tol=None):
         error = np.where(bad, np.abs(actual - expected), 0.0)
         error = np.where(np.isnan(error), np.inf, error)  # a NaN is the worst error
         where = np.unravel_index(np.argmax(error), error.shape)
+        shown_expected, shown_actual = distinct(expected[where], actual[where])
         return (
             f"{name}: max error {error[where]:.1e} at {_index(where)} "
-            f"(expected {expected[where]:.4g}, got {actual[where]:.4g}); "
+            f"(expected {shown_expected}, got {shown_actual}); "
             f"{int(bad.sum())} of {bad.size} entries outside tolerance"
         )
     bad = actual != expected
@@ -85,6 +173,15 @@ def array_mismatch(name, actual, expected, tol=None):
         f"{name}: {int(bad.sum())} of {bad.size} entries differ; first at {_index(where)}: "
         f"expected {expected[where]}, got {actual[where]}"
     )
+
+
+def distinct(expected, actual, least=4) -> tuple[str, str]:
+    """Both numbers with as many significant digits as it takes to tell them apart (at least `least`)."""
+    for digits in range(least, 18):
+        a, b = f"{expected:.{digits}g}", f"{actual:.{digits}g}"
+        if a != b:
+            return a, b
+    return a, b
 
 
 def int_mismatch(name, actual, expected: int):
@@ -117,30 +214,42 @@ def fail_if(context: str, *messages) -> None:
 def call(name, function, *args, **kwargs):
     """Call a student's function on copies of the arguments; its exceptions become feedback.
 
-    Raises NotImplementedYet for the generated stub, StudentError for any other exception, exit()
-    or a modified argument, CheckFailed if `function` is not a function at all.
+    `function` is a local function (the notebook's own graded cell) or a Remote one (the grader). Raises
+    NotImplementedYet for the generated stub, NotAllowed for the course's own implementation or a read of
+    the solutions, StudentError for any other exception, exit() or an argument changed in place (nested
+    containers included: a dict of arrays), CheckFailed if `function` is not a function at all.
     """
-    if not callable(function):
+    if not callable(function) or (isinstance(function, Remote) and not function._callable):
         raise CheckFailed(f"{name} should be a function, got {type_name(function)} {describe(function)}")
-    copies = copy.deepcopy((args, kwargs))
-    try:
-        result = function(*copies[0], **copies[1])
-    except NotImplementedError as error:
-        hint = f" (hint: {_clip(error)})" if str(error) else ""
-        raise NotImplementedYet(f"{name} is not implemented yet{hint}") from None
-    except MemoryError as error:
-        message = f"{_signature(name, args, kwargs)} ran out of memory (MemoryError)"
-        raise StudentError(message, error) from None
-    except SystemExit as error:
-        message = f"{_signature(name, args, kwargs)} called exit(): return a result instead"
-        raise StudentError(message, error) from None
-    except Exception as error:
-        message = f"{_signature(name, args, kwargs)} raised {type(error).__name__}: {_clip(error)}"
-        raise StudentError(message, error) from None
-    for given, used in zip((*args, *kwargs.values()), (*copies[0], *copies[1].values()), strict=True):
-        if isinstance(given, np.ndarray) and not np.array_equal(given, used, equal_nan=True):
-            raise StudentError(f"{name} modified its input array in place: work on a copy")
+    shown = _signature(name, args, kwargs)
+    if isinstance(function, Remote):
+        try:
+            result, (args_after, kwargs_after), _ = function._connection.call(function, args, kwargs)
+        except RemoteError as error:
+            raise student_exception(name, shown, error) from None
+        where = changed_input([list(args), kwargs], [args_after, kwargs_after])
+    else:
+        copies = copy.deepcopy((args, kwargs))
+        try:
+            result = function(*copies[0], **copies[1])
+        except (Exception, SystemExit) as error:
+            raise student_exception(name, shown, error) from None
+        where = changed_input([list(args), kwargs], [list(copies[0]), copies[1]])
+    if where is not None:
+        raise StudentError(f"{name} modified its input in place ({_argument(where)} changed): "
+                           "work on a copy, as no function here modifies its inputs")
     return result
+
+
+def _argument(where: str) -> str:
+    """'[0][1]["weight_ih"]' -> 'argument 2["weight_ih"]'."""
+    if where.startswith("[0]["):
+        rest = where[4:]
+        number, _, tail = rest.partition("]")
+        return f"argument {int(number) + 1}{tail}"
+    if where.startswith("[1]["):
+        return "keyword argument " + where[4:].split("]", 1)[0] + where[4:].split("]", 1)[1]
+    return "an argument"
 
 
 def raises_mismatch(name, function, error_type, *args, **kwargs):
@@ -148,7 +257,7 @@ def raises_mismatch(name, function, error_type, *args, **kwargs):
     try:
         result = call(name, function, *args, **kwargs)
     except StudentError as failure:
-        if isinstance(failure.error, error_type):
+        if raised(failure, error_type):
             return None
         return f"{failure} (expected {error_type.__name__})"
     expected = error_type.__name__
@@ -261,7 +370,8 @@ def scalar_mismatch(name, actual, expected, tol, hints=()):
     if close(expected, tol):
         return None
     hint = next((text for wrong, text in hints if close(wrong, _loosest(tol, HINT_TOL))), None)
-    return hinted(f"{name}: expected {expected:.6g}, got {float(actual):.6g}", hint)
+    shown_expected, shown_actual = distinct(expected, float(actual), 6)
+    return hinted(f"{name}: expected {shown_expected}, got {shown_actual}", hint)
 
 
 def returned(name, function, args, parts, needed_by=None):

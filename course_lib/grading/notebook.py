@@ -65,16 +65,44 @@ class StudentNotebook:
 def read_notebook(path) -> StudentNotebook:
     """Read and classify a notebook; UsageError if it is missing, not a notebook, or not an exercise."""
     path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder: give one notebook file, e.g. exercises/01_windows_and_parameters.ipynb")
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        cells = tuple(_cell(i, raw) for i, raw in enumerate(data["cells"]))
-        metadata = data.get("metadata", {})
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as error:
+    except (OSError, UnicodeDecodeError, ValueError) as error:
         raise UsageError(f"{path} is not a Jupyter notebook ({type(error).__name__}: {error})") from None
+    cells = _expect(path, "the notebook", data, dict).get("cells")
+    _expect(path, '"cells"', cells, list)
+    metadata = data.get("metadata", {})
+    _expect(path, '"metadata"', metadata, dict)
+    parsed = []
+    for index, raw in enumerate(cells):
+        _expect(path, f"cell {index + 1}", raw, dict)
+        if raw.get("cell_type") not in ("code", "markdown", "raw"):
+            got = repr(raw.get("cell_type"))[:40]
+            raise UsageError(f"{path} is not a Jupyter notebook: cell {index + 1} has cell_type {got}, "
+                             "expected code, markdown or raw")
+        _expect(path, f'the "metadata" of cell {index + 1}', raw.get("metadata", {}), dict)
+        _expect(path, f'the "nbgrader" metadata of cell {index + 1}', raw.get("metadata", {}).get("nbgrader", {}),
+                dict)
+        source = raw.get("source", "")
+        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
+            raise UsageError(f"{path} is not a Jupyter notebook: the source of cell {index + 1} should be a "
+                             f"string or a list of strings, got {type(source).__name__}")
+        parsed.append(_cell(index, raw))
     exercise = _match_exercise(path, metadata)
-    return StudentNotebook(path, exercise, cells)
+    return StudentNotebook(path, exercise, tuple(parsed))
+
+
+def _expect(path, what, value, kind):
+    """`value` if it is a `kind`, else UsageError naming what was expected and what came."""
+    if not isinstance(value, kind):
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise UsageError(f"{path} is not a Jupyter notebook: {what} should be a {'JSON object' if kind is dict else 'JSON list'}, "
+                         f"got {type(value).__name__} {shown}")
+    return value
 
 
 def neutralise_ipython(source: str) -> str:
@@ -113,6 +141,16 @@ def defines(source: str, name: str) -> bool:
     return name in _top_level_names(tree.body)
 
 
+def deletes(source: str, name: str) -> bool:
+    """Whether a cell's top-level code deletes `name` (`del name`)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, ast.Delete) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+               for node in tree.body)
+
+
 def _top_level_names(body) -> set[str]:
     names = set()
     for node in body:
@@ -145,7 +183,14 @@ def _cell(index: int, raw: dict) -> Cell:
 def _match_exercise(path: Path, metadata: dict) -> Exercise:
     """The exercise named in the notebook's metadata, else the one whose name starts the file name."""
     known = exercises()
-    recorded = metadata.get("course_lib", {}).get("exercise") if isinstance(metadata, dict) else None
+    section = metadata.get("course_lib", {})
+    if not isinstance(section, dict):
+        raise UsageError(f'{path}: metadata "course_lib" should be a JSON object such as '
+                         f'{{"exercise": "01_windows_and_parameters"}}, got {type(section).__name__} {section!r:.40}')
+    recorded = section.get("exercise")
+    if recorded is not None and (not isinstance(recorded, str) or recorded not in known):
+        raise UsageError(f'{path}: metadata "course_lib" names exercise {recorded!r:.60}, which is none of '
+                         f"{', '.join(sorted(known))}")
     if recorded in known:
         return known[recorded]
     # Longest name first: a renamed copy such as "01_windows_and_parameters-Copy1.ipynb" still matches.

@@ -8,7 +8,7 @@ test cell: it runs the registry's check, which the notebook's test cell merely c
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 EXERCISES_PACKAGE = "course_lib.grading.exercises"
@@ -34,6 +34,9 @@ class Exercise:
     tasks: tuple[Task, ...]  # in notebook order
     module: str = ""  # filled in by the registry: the module that defines this exercise
     memory_limit_gib: float = 4.0  # address-space limit of each grading process
+    # {grade_id: course_lib functions a task's answer may not call, e.g. ("course_lib.numpy.rnn_forward",)}:
+    # in the notebook's grading process they raise CourseImplementationUsed (see sandbox)
+    forbidden: dict = field(default_factory=dict)
 
     @property
     def max_score(self) -> int:
@@ -60,9 +63,7 @@ def exercises() -> dict[str, Exercise]:
         if exercise.name in found:
             where = f"{found[exercise.name].module}, {module_name}"
             raise ValueError(f"exercise {exercise.name} is defined twice ({where})")
-        found[exercise.name] = Exercise(
-            exercise.name, exercise.title, exercise.tasks, module_name, exercise.memory_limit_gib
-        )
+        found[exercise.name] = replace(exercise, module=module_name)
     return found
 
 
@@ -84,6 +85,9 @@ def _validate(exercise: Exercise, module_name: str) -> None:
         raise ValueError(f"{module_name}: exercise {exercise.name} has no tasks")
     if len(set(ids)) != len(ids):
         raise ValueError(f"{module_name}: duplicate grade_id in {ids}")
+    unknown = set(exercise.forbidden) - set(ids)
+    if unknown:
+        raise ValueError(f"{module_name}: forbidden names tasks that do not exist: {sorted(unknown)}")
     for task in exercise.tasks:
         if not isinstance(task.points, int) or task.points <= 0:
             raise ValueError(f"{module_name}: task {task.grade_id} needs a positive int of points")

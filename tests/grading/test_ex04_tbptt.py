@@ -112,7 +112,7 @@ def _train_carrying_h_across_epochs(params, ids, targets, k, lr, max_norm, n_epo
 
 CLIP = ex04_tbptt.check_clip_by_global_norm
 MISTAKES = {
-    "clip-in-place": (CLIP, _clip_in_place, "modified the arrays of grads in place"),
+    "clip-in-place": (CLIP, _clip_in_place, "modified its input in place (argument 1['weight_ih'] changed)"),
     "clip-each-array": (CLIP, _clip_each_array, "scale every array by the same"),
     "norm-after-clipping": (CLIP, _norm_after_clipping, "norm before clipping"),
     "value-by-norm": (ex04_tbptt.check_clip_by_value, cnp.clip_grad_norm, "clamp each entry"),

@@ -69,7 +69,7 @@ def test_call_turns_student_failures_into_feedback():
         x[0] = 99
         return x
 
-    with pytest.raises(StudentError, match="modified its input array in place"):
+    with pytest.raises(StudentError, match="modified its input in place"):
         call("f", in_place, np.zeros(3))
 
 

@@ -242,6 +242,9 @@ def check_rnn_backward(rnn_forward, rnn_backward):
         )
 
 
+# Names of this module a notebook may use in its grading process (the sandbox removes the others).
+STUDENT_HELPERS = ()
+
 EXERCISE = Exercise(
     name="02_rnn_forward_backward",
     title="The RNN forward and backward, with a gradient check",
@@ -255,4 +258,11 @@ EXERCISE = Exercise(
         Task("rnn_backward", 3, ("rnn_forward", "rnn_backward"), check_rnn_backward,
              "backpropagation through time"),
     ),
+    forbidden={
+        "rnn_step_forward": ("course_lib.numpy.rnn_step_forward",),
+        "numerical_gradient": ("course_lib.check.numerical_gradient",),
+        "rnn_step_backward": ("course_lib.numpy.rnn_step_backward",),
+        "rnn_forward": ("course_lib.numpy.rnn_forward",),
+        "rnn_backward": ("course_lib.numpy.rnn_backward",),
+    },
 )

@@ -11,6 +11,7 @@ import numpy as np
 
 from course_lib.check.tolerances import gradient_tol
 from course_lib.grading.compare import (
+    raised,
     CheckFailed,
     StudentError,
     call,
@@ -51,7 +52,7 @@ def check_sigmoid(sigmoid):
             with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
                 out = call("sigmoid", sigmoid, a)
         except StudentError as failure:
-            if isinstance(failure.error, FloatingPointError):
+            if raised(failure, FloatingPointError):
                 raise CheckFailed(f"{failure} ({STABLE})") from None
             raise
         fail_if(f"sigmoid, {text}", mismatch("σ(a)", out, sigmoid_reference(a)))
@@ -239,6 +240,9 @@ def check_gru_step_backward(gru_step_forward, gru_step_backward):
         )
 
 
+# Names of this module a notebook may use in its grading process (the sandbox removes the others).
+STUDENT_HELPERS = ()
+
 EXERCISE = Exercise(
     name="03_lstm_and_gru",
     title="The LSTM and GRU cells, forward and backward",
@@ -251,4 +255,11 @@ EXERCISE = Exercise(
         Task("gru_step_backward", 3, ("gru_step_forward", "gru_step_backward"), check_gru_step_backward,
              "GRU step, backward"),
     ),
+    forbidden={
+        "sigmoid": ("course_lib.numpy.sigmoid",),
+        "lstm_step_forward": ("course_lib.numpy.lstm_step_forward",),
+        "lstm_step_backward": ("course_lib.numpy.lstm_step_backward",),
+        "gru_step_forward": ("course_lib.numpy.gru_step_forward",),
+        "gru_step_backward": ("course_lib.numpy.gru_step_backward",),
+    },
 )

@@ -20,7 +20,15 @@ from course_lib.grading.compare import (
     type_name,
     unpack,
 )
-from course_lib.grading.compare_torch import backward_through, grad_mismatch, invoke, tensor_mismatch
+from course_lib.grading.compare_torch import (
+    backward_through,
+    grad_mismatch,
+    invoke,
+    module_grads,
+    module_load,
+    module_parameters,
+    tensor_mismatch,
+)
 from course_lib.grading.registry import Exercise, Task
 
 KEYS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -109,34 +117,30 @@ def _randomize(module, rng):
 
 
 def _birnn_layers(model, D, H):
-    """The student's forward_rnn and backward_rnn, checked to be RNN layers of the right shapes."""
-    import torch
-
+    """The names of the student's forward_rnn and backward_rnn parameters, checked to be RNN layers."""
     shown = f"BiRNN({D}, {H})"
-    if not isinstance(model, torch.nn.Module):
+    parameters = module_parameters(model)
+    if parameters is None:
         raise CheckFailed(f"{shown} should be a torch.nn.Module, got {type_name(model)}")
-    layers = []
+    shapes = {name: shape for name, shape, _ in parameters}
     for part in ("forward_rnn", "backward_rnn"):
-        layer = getattr(model, part, None)
-        if layer is None:
-            raise CheckFailed(f"{shown} has no attribute {part}: keep the layers as self.{part}")
+        if not any(name.startswith(f"{part}.") for name in shapes):
+            raise CheckFailed(f"{shown} has no layer {part} with parameters: keep the layers as self.{part}")
         for key, shape in zip(KEYS, [(H, D), (H, H), (H,), (H,)], strict=True):
-            weight = getattr(layer, f"{key}_l0", None)
-            if not isinstance(weight, torch.nn.Parameter) or tuple(weight.shape) != shape:
-                got = "nothing" if weight is None else f"shape {tuple(getattr(weight, 'shape', ()))}"
+            got = shapes.get(f"{part}.{key}_l0")
+            if got != shape:
+                got = "nothing" if got is None else f"shape {got}"
                 raise CheckFailed(
                     f"{shown}.{part}.{key}_l0: expected a parameter of shape {shape}, got {got} "
                     f"(make it nn.RNN({D}, {H}, batch_first=True))"
                 )
-        layers.append(layer)
-    count = sum(p.numel() for p in model.parameters())
+    count = sum(int(np.prod(shape)) for _, shape, shared in parameters if not shared)
     expected = 2 * (H * D + H * H + 2 * H)
     if count != expected:
         raise CheckFailed(
             f"{shown} has {count} parameters, expected {expected}: two RNN layers with their own weights "
             "(W_ih, W_hh, b_ih, b_hh each) and nothing else"
         )
-    return layers
 
 
 def _birnn_hints(reference, x, out, h_n):
@@ -182,13 +186,13 @@ def check_BiRNN(BiRNN):  # noqa: N802 (the check is named after the class it gra
     for N, T, D, H, dtype_name in _birnn_cases(rng):
         dtype = getattr(torch, dtype_name)
         model = invoke("BiRNN", f"BiRNN({D}, {H})", BiRNN, D, H)
-        forward_rnn, backward_rnn = _birnn_layers(model, D, H)
-        model.to(dtype)
+        _birnn_layers(model, D, H)
         reference = _randomize(torch.nn.RNN(D, H, batch_first=True, bidirectional=True, dtype=dtype), rng)
-        with torch.no_grad():
-            for key in KEYS:
-                getattr(forward_rnn, f"{key}_l0").copy_(getattr(reference, f"{key}_l0"))
-                getattr(backward_rnn, f"{key}_l0").copy_(getattr(reference, f"{key}_l0_reverse"))
+        values = {}
+        for key in KEYS:
+            values[f"forward_rnn.{key}_l0"] = getattr(reference, f"{key}_l0").detach().clone()
+            values[f"backward_rnn.{key}_l0"] = getattr(reference, f"{key}_l0_reverse").detach().clone()
+        module_load(model, dtype, values)
         x_values = rng.standard_normal((N, T, D))
         x, x_ref = _leaf(x_values, dtype), _leaf(x_values, dtype)
         shown = f"BiRNN({D}, {H})(x of shape {(N, T, D)}, {dtype_name})"
@@ -198,15 +202,20 @@ def check_BiRNN(BiRNN):  # noqa: N802 (the check is named after the class it gra
         report(shown, tensor_mismatch("out", out, out_ref, None, out_hints),
                tensor_mismatch("h_n", h_n, h_ref, None, h_hints))
         upstream = [torch.from_numpy(rng.standard_normal(tuple(t.shape))).to(dtype) for t in (out_ref, h_ref)]
-        backward_through([out, h_n], upstream, "BiRNN's out or h_n")
+        grads = module_grads(model, backward_through([out, h_n], upstream, "BiRNN's out or h_n"))
         backward_through([out_ref, h_ref], upstream, "the reference")
         tol = gradient_tol(dtype_name)
         problems = [grad_mismatch("x", x, x_ref.grad, tol)]
-        parts = (("forward_rnn", forward_rnn, ""), ("backward_rnn", backward_rnn, "_reverse"))
-        for part, layer, suffix in parts:
+        parts = (("forward_rnn", ""), ("backward_rnn", "_reverse"))
+        for part, suffix in parts:
             for key in KEYS:
                 expected = getattr(reference, f"{key}_l0{suffix}").grad
-                problems.append(grad_mismatch(f"{part}.{key}_l0", getattr(layer, f"{key}_l0"), expected, tol))
+                name = f"{part}.{key}_l0"
+                got = grads.get(name)
+                if got is None:
+                    problems.append(f"d{name}: no gradient reached {name}")
+                else:
+                    problems.append(tensor_mismatch(f"d{name}", got, expected, tol))
         problems = [problem for problem in problems if problem]
         also = f"; {len(problems) - 1} more gradients wrong" if len(problems) > 1 else ""
         fail_if(f"{shown}, gradients", problems and problems[0] + also)
@@ -361,6 +370,9 @@ def _check_summary_on_a_layer(bidirectional_summary, rng):
     y = invoke("bidirectional_summary", shown, bidirectional_summary, out, lengths)
     fail_if(shown, tensor_mismatch("summary", y, torch.cat([h_n[0], h_n[1]], dim=1)))
 
+
+# Names of this module a notebook may use in its grading process (the sandbox removes the others).
+STUDENT_HELPERS = ()
 
 EXERCISE = Exercise(
     name="05_bidirectional_and_packing",

@@ -332,6 +332,9 @@ def check_pad_sequences(pad_sequences):
         fail_if("", raises_mismatch("pad_sequences", pad_sequences, ValueError, [[1, 2], [3]], **option))
 
 
+# Names of this module a notebook may use in its grading process (the sandbox removes the others).
+STUDENT_HELPERS = ()
+
 EXERCISE = Exercise(
     name="06_nlp_preprocessing",
     title="From text to a padded batch: tokenizer, vocabulary, encoding, padding",
@@ -342,4 +345,10 @@ EXERCISE = Exercise(
         Task("oov_rate", 1, ("oov_rate",), check_oov_rate, "out-of-vocabulary rate"),
         Task("pad_sequences", 3, ("pad_sequences",), check_pad_sequences, "Keras's pad_sequences"),
     ),
+    forbidden={
+        "tokenize": ("course_lib.text.word_tokenize",),
+        "build_vocab": ("course_lib.text.Vocab.build",),
+        "encode": ("course_lib.text.Vocab.encode",),
+        "pad_sequences": ("course_lib.text.pad_sequences",),
+    },
 )
