@@ -171,6 +171,13 @@ class Connection:
             return None
         return self.decode(reply["grads"]), self.decode(reply["params"])
 
+    def repair(self, cache, pairs):
+        """own_forward.repair_cache run on a cache of the notebook: (repaired cache, count)."""
+        reply = self.request({"op": "repair", "object": self.encode(cache), "pairs": self.encode(list(pairs))})
+        if "raised" in reply:
+            raise RemoteError(reply["raised"])
+        return self.decode(reply["value"]), reply["count"]
+
     def module(self, obj: Remote, action: str, **extra):
         message = {"op": "module", "object": self.encode(obj), "action": action}
         message.update({key: self.encode(value) for key, value in extra.items()})

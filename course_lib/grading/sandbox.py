@@ -13,8 +13,8 @@ which scores zero.
 """
 
 import ast
-import inspect
 import importlib
+import inspect
 import os
 import shutil
 import sys

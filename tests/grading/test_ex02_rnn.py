@@ -98,10 +98,10 @@ MISTAKES = {
         ex02_rnn.check_rnn_step_backward, (cnp.rnn_step_forward, _transposed_dh_prev),
         "dh_prev: max error",
     ),
-    "wrong-forward-first": (
+    "wrong-backward-behind-a-wrong-forward": (
         ex02_rnn.check_rnn_step_backward,
-        (lambda x, h, p: (np.tanh(_pre_activation(x, h, p)) + 1, None), cnp.rnn_step_backward),
-        "is checked with the cache of your rnn_step_forward, which is wrong here",
+        (lambda x, h, p: _without_bias_hh(cnp.rnn_step_forward, x, h, p), _transposed_dh_prev),
+        "your rnn_step_forward is wrong here",
     ),
     "time-major-out": (
         ex02_rnn.check_rnn_forward,
@@ -115,6 +115,37 @@ MISTAKES = {
         ex02_rnn.check_rnn_backward, (cnp.rnn_forward, _no_carry_backward), "carry the gradient back",
     ),
 }
+
+
+def _without_bias_hh(forward, x, h, p):
+    """forward run without bias_hh, returning a cache that holds the params it was given (a typical slip)."""
+    out, cache = forward(x, h, {**p, "bias_hh": np.zeros_like(p["bias_hh"])})
+    return out, cache._replace(params=p)
+
+
+def _plus_one(forward, x, h, p):
+    """forward's output plus 1 (a wrong forward whose gradients equal the reference's), with its own cache."""
+    out, cache = forward(x, h, p)
+    return out + 1, cache
+
+
+@pytest.mark.parametrize(
+    ("check", "forward"),
+    [
+        (ex02_rnn.check_rnn_step_backward, lambda x, h, p: _without_bias_hh(cnp.rnn_step_forward, x, h, p)),
+        (ex02_rnn.check_rnn_step_backward, lambda x, h, p: _plus_one(cnp.rnn_step_forward, x, h, p)),
+        (ex02_rnn.check_rnn_backward, lambda x, h, p: _without_bias_hh(cnp.rnn_forward, x, h, p)),
+        (ex02_rnn.check_rnn_backward, lambda x, h, p: _plus_one(cnp.rnn_forward, x, h, p)),
+    ],
+    ids=["step-missing-bias_hh", "step-plus-one", "sequence-missing-bias_hh", "sequence-plus-one"],
+)
+def test_a_right_backward_earns_its_points_behind_a_wrong_forward(check, forward):
+    backward = cnp.rnn_step_backward if check is ex02_rnn.check_rnn_step_backward else cnp.rnn_backward
+    step = cnp.rnn_step_forward if check is ex02_rnn.check_rnn_step_backward else cnp.rnn_forward
+    forward_check = ex02_rnn.check_rnn_step_forward if step is cnp.rnn_step_forward else ex02_rnn.check_rnn_forward
+    with pytest.raises(CheckFailed):
+        forward_check(lambda x, h, p: forward(x, h, p))  # the forward is wrong ...
+    check(forward, backward)  # ... and the right backward behind it passes
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)

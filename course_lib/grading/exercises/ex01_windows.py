@@ -13,6 +13,7 @@ from course_lib.grading.compare import (
     CheckFailed,
     array_mismatch,
     call,
+    check_rng,
     describe,
     fail_if,
     int_mismatch,
@@ -73,7 +74,7 @@ def words(sentence):
 
 def check_window_features(window_features):
     """window_features(token_ids, window) -> (X, y), on random sequences, W = 1 and M = 1, int32 ids."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex01_windows.check_window_features")
     length, window = int(rng.integers(12, 30)), int(rng.integers(2, 6))
     cases = [
         (rng.integers(0, 60, size=length), window),
@@ -97,7 +98,7 @@ def check_window_features(window_features):
 
 def check_embed_window(embed_window):
     """embed_window(X, E) -> (M, W*D), in float64 and float32, with M = 1 and W = 1."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex01_windows.check_embed_window")
     for M, W, V, D, dtype in [
         (int(rng.integers(3, 9)), int(rng.integers(2, 5)), 20, int(rng.integers(2, 6)), np.float64),
         (5, 3, 11, 4, np.float32),
@@ -115,7 +116,7 @@ def check_embed_window(embed_window):
 
 def check_bag_of_words(bag_of_words):
     """bag_of_words(token_ids, vocab_size) -> (V,) int64 counts; empty input, one token, the last id."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex01_windows.check_bag_of_words")
     V = int(rng.integers(5, 15))
     for token_ids, vocab_size in [
         (rng.integers(0, V, size=int(rng.integers(20, 40))), V),
@@ -154,7 +155,7 @@ def check_order_blind_pair(order_blind_pair):
 
 def check_mlp_first_layer_params(mlp_first_layer_params):
     """mlp_first_layer_params(W, D, H): the slide's 100·100·100 + 100, random sizes, and W = D = H = 1."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex01_windows.check_mlp_first_layer_params")
     sizes = [(100, 100, 100), tuple(int(n) for n in rng.integers(2, 300, size=3)), (1, 1, 1)]
     for window, embed_dim, hidden in sizes:
         out = call("mlp_first_layer_params", mlp_first_layer_params, window, embed_dim, hidden)
@@ -166,7 +167,7 @@ def check_mlp_first_layer_params(mlp_first_layer_params):
 
 def check_rnn_layer_params(rnn_layer_params):
     """rnn_layer_params(D, H, n_biases=1): the slide's 20,100, torch.nn.RNN's two biases, none, D != H."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex01_windows.check_rnn_layer_params")
     D, H = (int(n) for n in rng.choice(np.arange(2, 400), size=2, replace=False))  # D != H finds a swap
     cases = [((100, 100), {}), ((100, 100), {"n_biases": 2}), ((D, H), {"n_biases": 0}), ((D, H), {})]
     cases += [((H, D), {"n_biases": 2}), ((1, 1), {"n_biases": 1})]

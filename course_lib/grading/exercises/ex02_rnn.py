@@ -14,9 +14,8 @@ import numpy as np
 from course_lib.check import numerical_gradient as numerical_gradient_reference
 from course_lib.check.tolerances import gradient_tol
 from course_lib.grading.compare import (
-    CheckFailed,
-    array_mismatch,
     call,
+    check_rng,
     fail_if,
     grads_mismatch,
     mismatch,
@@ -24,6 +23,7 @@ from course_lib.grading.compare import (
     returned,
     sizes_text,
 )
+from course_lib.grading.own_forward import forward_problem, grade_backward_alone
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import rnn_backward as rnn_backward_reference
 from course_lib.numpy import rnn_forward as rnn_forward_reference
@@ -44,16 +44,25 @@ def random_cell_params(D, H, gates, rng, dtype=np.float64, scale=0.5):
     return {key: (scale * rng.standard_normal(shape)).astype(dtype) for key, shape in shapes.items()}
 
 
-def _sizes(rng):
-    """Random N, D, H with D != H, so that a transposed weight cannot go unnoticed."""
-    D, H = (int(n) for n in rng.choice(np.arange(2, 7), size=2, replace=False))
-    return int(rng.integers(2, 5)), D, H
+# Sizes of the checks: unlike the notebook's examples (D = 3, H = 4, N = 2 or 3, T = 6), different from
+# each other (a transposed weight shows), and each of N, T, D, H once equal to 1. A function that
+# hard-codes a size of the notebook fails every time.
+STEP_SIZES = [(5, 7, 8, np.float64), (1, 8, 5, np.float64), (7, 1, 9, np.float64), (8, 5, 1, np.float64),
+              (5, 9, 7, np.float32)]  # (N, D, H, dtype)
+SEQUENCE_SIZES = [  # (N, T, D, H, dtype, h0 given)
+    (5, 7, 8, 9, np.float64, True),
+    (1, 8, 9, 5, np.float64, True),
+    (7, 1, 5, 8, np.float64, True),
+    (8, 5, 1, 7, np.float64, True),
+    (9, 5, 7, 1, np.float64, True),
+    (5, 7, 9, 8, np.float64, False),
+    (7, 5, 8, 9, np.float32, True),
+]
 
 
 def _step_cases(rng):
-    """(N, D, H, dtype): random sizes, a batch of one, one input feature and one hidden unit, float32."""
-    N, D, H = _sizes(rng)
-    return [(N, D, H, np.float64), (1, D, H, np.float64), (N, 1, 1, np.float64), (N, D, H, np.float32)]
+    """(N, D, H, dtype): STEP_SIZES."""
+    return list(STEP_SIZES)
 
 
 def _step_inputs(N, D, H, dtype, rng):
@@ -70,7 +79,7 @@ def _pre_activation(x, h_prev, params, biases=("bias_ih", "bias_hh")):
 
 def check_rnn_step_forward(rnn_step_forward):
     """rnn_step_forward(x, h_prev, params) -> (h_next, cache), on random sizes, N = 1, D = H = 1, float32."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex02_rnn.check_rnn_step_forward")
     for N, D, H, dtype in _step_cases(rng):
         x, h_prev, params = _step_inputs(N, D, H, dtype, rng)
         h_next, _ = returned("rnn_step_forward", rnn_step_forward, (x, h_prev, params), ("h_next", "cache"))
@@ -87,7 +96,7 @@ def check_rnn_step_forward(rnn_step_forward):
 
 def check_numerical_gradient(numerical_gradient):
     """numerical_gradient(f, x, df=None, eps=1e-6) against course_lib.check's, for arrays of 1 to 3 axes."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex02_rnn.check_numerical_gradient")
     A = rng.standard_normal((4, 2))
     cases = [
         ("f(x) = tanh(x A), df given", lambda v: np.tanh(v @ A), rng.standard_normal((3, 4)),
@@ -112,11 +121,20 @@ def check_numerical_gradient(numerical_gradient):
         fail_if(f"numerical_gradient, {text}", message)
 
 
-def _check_forward_first(name, task, actual, expected):
-    """A backward check runs the student's forward: say so, and stop, if the forward is wrong."""
-    problem = array_mismatch(task, actual, expected)
-    if problem:
-        raise CheckFailed(f"{name} is checked with the cache of your {task}, which is wrong here ({problem})")
+def _state_layouts(h0):
+    """How a cache may keep the states out (N, T, H): time-major, and with h0 in front (as RNNCache.hs)."""
+
+    def layouts(wrong, right):
+        N, _, H = right.shape
+        start = np.zeros((N, H), right.dtype) if h0 is None else h0
+        pairs = [(np.swapaxes(wrong, 0, 1), np.swapaxes(right, 0, 1))]
+        for a, b in ((wrong, right),):
+            pairs.append((np.concatenate([start[None], np.swapaxes(a, 0, 1)]),
+                          np.concatenate([start[None], np.swapaxes(b, 0, 1)])))
+            pairs.append((np.concatenate([start[:, None], a], axis=1), np.concatenate([start[:, None], b], axis=1)))
+        return pairs
+
+    return layouts
 
 
 def _step_backward_hints(dh_next, h_next, x, h_prev, params):
@@ -134,13 +152,18 @@ def _step_backward_hints(dh_next, h_next, x, h_prev, params):
 
 def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
     """rnn_step_backward(dh_next, cache) -> (dx, dh_prev, grads), the cache coming from rnn_step_forward."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex02_rnn.check_rnn_step_backward")
     for N, D, H, dtype in _step_cases(rng):
         x, h_prev, params = _step_inputs(N, D, H, dtype, rng)
         args, parts = (x, h_prev, params), ("h_next", "cache")
         h_next, cache = returned("rnn_step_forward", rnn_step_forward, args, parts, "rnn_step_backward")
         expected_h, ref_cache = rnn_step_forward_reference(x, h_prev, params)
-        _check_forward_first("rnn_step_backward", "rnn_step_forward", h_next, expected_h)
+        context = f"rnn_step_backward({sizes_text(dtype, N=N, D=D, H=H)})"
+        if forward_problem([("h_next", h_next, expected_h)]):
+            grade_backward_alone(context, "rnn_step_forward", rnn_step_forward, rnn_step_backward, args,
+                                 ("h_next", "cache"), (h_next,), (expected_h,), cache, ("dx", "dh_prev", "grads"),
+                                 dtype, rng, rnn_step_backward_reference, ref_cache)
+            continue
         dh_next = rng.standard_normal((N, H)).astype(dtype)
         parts = ("dx", "dh_prev", "grads")
         dx, dh_prev, grads = returned("rnn_step_backward", rnn_step_backward, (dh_next, cache), parts)
@@ -148,7 +171,7 @@ def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
         hints = _step_backward_hints(dh_next, expected_h, x, h_prev, params)
         tol = gradient_tol(np.dtype(dtype))
         report(
-            f"rnn_step_backward({sizes_text(dtype, N=N, D=D, H=H)})",
+            context,
             mismatch("dx", dx, dx_ref, tol, hints["dx"]),
             mismatch("dh_prev", dh_prev, dh_prev_ref, tol, hints["dh_prev"]),
             grads_mismatch(grads, grads_ref, tol, hints),
@@ -156,16 +179,8 @@ def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
 
 
 def _sequence_cases(rng):
-    """(N, T, D, H, dtype, h0 given): random sizes, T = 1, N = 1, h0 = None, float32."""
-    N, D, H = _sizes(rng)
-    T = int(rng.integers(3, 7))
-    return [
-        (N, T, D, H, np.float64, True),
-        (N, 1, D, H, np.float64, True),
-        (1, T, D, H, np.float64, True),
-        (N, T, D, H, np.float64, False),
-        (N, T, D, H, np.float32, True),
-    ]
+    """(N, T, D, H, dtype, h0 given): SEQUENCE_SIZES."""
+    return list(SEQUENCE_SIZES)
 
 
 def _sequence_inputs(N, T, D, H, dtype, with_h0, rng):
@@ -176,7 +191,7 @@ def _sequence_inputs(N, T, D, H, dtype, with_h0, rng):
 
 def check_rnn_forward(rnn_forward):
     """rnn_forward(x, h0, params) -> (out, cache): out (N, T, H); T = 1, N = 1, h0 = None, float32."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex02_rnn.check_rnn_forward")
     for N, T, D, H, dtype, with_h0 in _sequence_cases(rng):
         x, h0, params = _sequence_inputs(N, T, D, H, dtype, with_h0, rng)
         out, _ = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"))
@@ -222,20 +237,25 @@ def _backward_hints(dout, ref_cache):
 
 def check_rnn_backward(rnn_forward, rnn_backward):
     """rnn_backward(dout, cache) -> (dx, dh0, grads), the cache coming from rnn_forward."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex02_rnn.check_rnn_backward")
     for N, T, D, H, dtype, with_h0 in _sequence_cases(rng):
         x, h0, params = _sequence_inputs(N, T, D, H, dtype, with_h0, rng)
         out, cache = returned("rnn_forward", rnn_forward, (x, h0, params), ("out", "cache"), "rnn_backward")
         expected_out, ref_cache = rnn_forward_reference(x, h0, params)
-        _check_forward_first("rnn_backward", "rnn_forward", out, expected_out)
+        h0_text = "h0=None" if h0 is None else "h0 given"
+        context = f"rnn_backward({sizes_text(dtype, N=N, T=T, D=D, H=H)}, {h0_text})"
+        if forward_problem([("out", out, expected_out)]):
+            grade_backward_alone(context, "rnn_forward", rnn_forward, rnn_backward, (x, h0, params),
+                                 ("out", "cache"), (out,), (expected_out,), cache, ("dx", "dh0", "grads"), dtype,
+                                 rng, rnn_backward_reference, ref_cache, _state_layouts(h0))
+            continue
         dout = rng.standard_normal((N, T, H)).astype(dtype)
         dx, dh0, grads = returned("rnn_backward", rnn_backward, (dout, cache), ("dx", "dh0", "grads"))
         dx_ref, dh0_ref, grads_ref = rnn_backward_reference(dout, ref_cache)
         hints = _backward_hints(dout, ref_cache) if T > 1 else {}
         tol = gradient_tol(np.dtype(dtype))
-        h0_text = "h0=None" if h0 is None else "h0 given"
         report(
-            f"rnn_backward({sizes_text(dtype, N=N, T=T, D=D, H=H)}, {h0_text})",
+            context,
             mismatch("dx", dx, dx_ref, tol, hints.get("dx", ())),
             mismatch("dh0", dh0, dh0_ref, tol, hints.get("dh0", ())),
             grads_mismatch(grads, grads_ref, tol, hints),

@@ -11,18 +11,20 @@ import numpy as np
 
 from course_lib.check.tolerances import gradient_tol
 from course_lib.grading.compare import (
-    raised,
     CheckFailed,
     StudentError,
     call,
+    check_rng,
     fail_if,
     grads_mismatch,
     mismatch,
+    raised,
     report,
     returned,
     sizes_text,
 )
-from course_lib.grading.exercises.ex02_rnn import random_cell_params
+from course_lib.grading.exercises.ex02_rnn import STEP_SIZES, random_cell_params
+from course_lib.grading.own_forward import forward_problem, grade_backward_alone
 from course_lib.grading.registry import Exercise, Task
 from course_lib.numpy import cho_gru_step_forward
 from course_lib.numpy import gru_step_backward as gru_step_backward_reference
@@ -40,7 +42,7 @@ STABLE = (
 
 def check_sigmoid(sigmoid):
     """sigmoid(a) -> σ(a), elementwise, with no overflow for |a| up to 1000 (float64) or 200 (float32)."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex03_lstm_gru.check_sigmoid")
     cases = [
         ("random a", 3 * rng.standard_normal((4, 5))),
         ("large |a|", np.array([-1000.0, -745.0, -100.0, -30.0, 0.0, 30.0, 100.0, 745.0, 1000.0])),
@@ -59,11 +61,8 @@ def check_sigmoid(sigmoid):
 
 
 def _cases(rng, gates):
-    """(N, D, H, dtype, params): random sizes with D != H, a batch of one, one hidden unit, float32."""
-    D, H = (int(n) for n in rng.choice(np.arange(2, 7), size=2, replace=False))
-    N = int(rng.integers(2, 5))
-    sizes = [(N, D, H, np.float64), (1, D, H, np.float64), (N, D, 1, np.float64), (N, D, H, np.float32)]
-    return [(N, D, H, dtype, random_cell_params(D, H, gates, rng, dtype)) for N, D, H, dtype in sizes]
+    """(N, D, H, dtype, params): ex02_rnn.STEP_SIZES (sizes unlike the notebook's, each of N, D, H once 1)."""
+    return [(N, D, H, dtype, random_cell_params(D, H, gates, rng, dtype)) for N, D, H, dtype in STEP_SIZES]
 
 
 def _inputs(N, D, H, dtype, rng, states=1):
@@ -95,7 +94,7 @@ def _lstm_variants(x, h_prev, c_prev, params):
 
 def check_lstm_step_forward(lstm_step_forward):
     """lstm_step_forward(x, h_prev, c_prev, params) -> (h_next, c_next, cache), gates i, f, g, o."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex03_lstm_gru.check_lstm_step_forward")
     for N, D, H, dtype, params in _cases(rng, 4):
         x, h_prev, c_prev = _inputs(N, D, H, dtype, rng, states=2)
         parts = ("h_next", "c_next", "cache")
@@ -110,19 +109,10 @@ def check_lstm_step_forward(lstm_step_forward):
         )
 
 
-def _forward_first(name, task, pairs):
-    """A backward check runs the student's forward: stop, and say so, if that forward is wrong."""
-    problems = [mismatch(label, actual, expected) for label, actual, expected in pairs]
-    problems = [problem for problem in problems if problem]
-    if problems:
-        message = f"{name} is checked with the cache of your {task}, which is wrong here ({problems[0]})"
-        raise CheckFailed(message)
-
-
 def _upstream_cases(rng, gates):
     """Size cases, each with which upstream gradients are non-zero (LSTM: h only, c only, or both)."""
     cases = _cases(rng, gates)
-    modes = ["both", "h only", "c only", "both"] if gates == 4 else ["both"] * 4
+    modes = ["both", "h only", "c only", "both", "both"] if gates == 4 else ["both"] * len(cases)
     return [(*case, mode) for case, mode in zip(cases, modes, strict=True)]
 
 
@@ -145,7 +135,7 @@ def _lstm_backward_variant(dh_next, dc_next, cache):
 
 def check_lstm_step_backward(lstm_step_forward, lstm_step_backward):
     """lstm_step_backward(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, grads)."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex03_lstm_gru.check_lstm_step_backward")
     for N, D, H, dtype, params, mode in _upstream_cases(rng, 4):
         x, h_prev, c_prev = _inputs(N, D, H, dtype, rng, states=2)
         parts = ("h_next", "c_next", "cache")
@@ -153,8 +143,13 @@ def check_lstm_step_backward(lstm_step_forward, lstm_step_backward):
         forward = returned("lstm_step_forward", lstm_step_forward, args, parts, "lstm_step_backward")
         h_next, c_next, cache = forward
         h_ref, c_ref, ref_cache = lstm_step_forward_reference(x, h_prev, c_prev, params)
-        pairs = [("h_next", h_next, h_ref), ("c_next", c_next, c_ref)]
-        _forward_first("lstm_step_backward", "lstm_step_forward", pairs)
+        context = f"lstm_step_backward({sizes_text(dtype, N=N, D=D, H=H)}, {UPSTREAM_TEXT[mode]})"
+        if forward_problem([("h_next", h_next, h_ref), ("c_next", c_next, c_ref)]):
+            names = ("dx", "dh_prev", "dc_prev", "grads")
+            grade_backward_alone(context, "lstm_step_forward", lstm_step_forward, lstm_step_backward, args,
+                                 parts, (h_next, c_next), (h_ref, c_ref), cache, names, dtype, rng,
+                                 lstm_step_backward_reference, ref_cache)
+            continue
         dh_next = rng.standard_normal((N, H)).astype(dtype) * (mode != "c only")
         dc_next = rng.standard_normal((N, H)).astype(dtype) * (mode != "h only")
         parts = ("dx", "dh_prev", "dc_prev", "grads")
@@ -166,7 +161,7 @@ def check_lstm_step_backward(lstm_step_forward, lstm_step_backward):
         path = "c_next reaches the loss through h_next too: dc = dc_next + dh_next ⊙ o ⊙ (1 - tanh²(c_next))"
         tol = gradient_tol(np.dtype(dtype))
         report(
-            f"lstm_step_backward({sizes_text(dtype, N=N, D=D, H=H)}, {UPSTREAM_TEXT[mode]})",
+            context,
             mismatch("dx", dx, expected[0], tol, [(wrong[0], path)]),
             mismatch("dh_prev", dh_prev, expected[1], tol, [(wrong[1], path)]),
             mismatch("dc_prev", dc_prev, expected[2], tol, [(wrong[2], path)]),
@@ -188,7 +183,7 @@ def _gru_variants(x, h_prev, params):
 
 def check_gru_step_forward(gru_step_forward):
     """gru_step_forward(x, h_prev, params) -> (h_next, cache), gates r, z, n, torch's variant of n."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex03_lstm_gru.check_gru_step_forward")
     for N, D, H, dtype, params in _cases(rng, 3):
         x, h_prev = _inputs(N, D, H, dtype, rng)
         parts = ("h_next", "cache")
@@ -217,14 +212,19 @@ def _gru_backward_variants(dh, cache):
 
 def check_gru_step_backward(gru_step_forward, gru_step_backward):
     """gru_step_backward(dh_next, cache) -> (dx, dh_prev, grads), the cache from gru_step_forward."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex03_lstm_gru.check_gru_step_backward")
     for N, D, H, dtype, params, _ in _upstream_cases(rng, 3):
         x, h_prev = _inputs(N, D, H, dtype, rng)
         parts = ("h_next", "cache")
         args = (x, h_prev, params)
         h_next, cache = returned("gru_step_forward", gru_step_forward, args, parts, "gru_step_backward")
         expected_h, ref_cache = gru_step_forward_reference(x, h_prev, params)
-        _forward_first("gru_step_backward", "gru_step_forward", [("h_next", h_next, expected_h)])
+        context = f"gru_step_backward({sizes_text(dtype, N=N, D=D, H=H)})"
+        if forward_problem([("h_next", h_next, expected_h)]):
+            grade_backward_alone(context, "gru_step_forward", gru_step_forward, gru_step_backward, args, parts,
+                                 (h_next,), (expected_h,), cache, ("dx", "dh_prev", "grads"), dtype, rng,
+                                 gru_step_backward_reference, ref_cache)
+            continue
         dh_next = rng.standard_normal((N, H)).astype(dtype)
         parts = ("dx", "dh_prev", "grads")
         dx, dh_prev, grads = returned("gru_step_backward", gru_step_backward, (dh_next, cache), parts)
@@ -233,7 +233,7 @@ def check_gru_step_backward(gru_step_forward, gru_step_backward):
         grads_hints = {key: [(v[2][key], v[3]) for v in variants] for key in grads_ref}
         tol = gradient_tol(np.dtype(dtype))
         report(
-            f"gru_step_backward({sizes_text(dtype, N=N, D=D, H=H)})",
+            context,
             mismatch("dx", dx, dx_ref, tol, [(v[0], v[3]) for v in variants]),
             mismatch("dh_prev", dh_prev, dh_prev_ref, tol, [(v[1], v[3]) for v in variants]),
             grads_mismatch(grads, grads_ref, tol, grads_hints),

@@ -17,6 +17,7 @@ from course_lib.grading.compare import (
     CheckFailed,
     StudentError,
     call,
+    check_rng,
     describe,
     fail_if,
     mismatch,
@@ -112,7 +113,7 @@ def tokens_mismatch(actual, expected, text=""):
 
 def check_tokenize(tokenize):
     """tokenize(text) -> list of str, equal to course_lib.text.word_tokenize(text) with its defaults."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex06_nlp_preprocessing.check_tokenize")
     texts = FIXED_TEXTS + [random_text(rng) for _ in range(30)]
     for text in texts:
         out = call("tokenize", tokenize, text)
@@ -200,7 +201,7 @@ def _vocab_cases(rng):
 
 def check_build_vocab(build_vocab):
     """build_vocab(token_streams, min_freq=1, max_size=None) -> {token: id}, as course_lib.text.Vocab."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex06_nlp_preprocessing.check_build_vocab")
     for streams, min_freq, max_size in _vocab_cases(rng):
         out = call("build_vocab", build_vocab, streams, min_freq, max_size)
         expected = build_vocab_reference(streams, min_freq, max_size)
@@ -230,7 +231,7 @@ def ids_mismatch(actual, expected):
 
 def check_encode(encode):
     """encode(tokens, vocab) -> list of int: known tokens, unknown ones (<unk>), an empty list."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex06_nlp_preprocessing.check_encode")
     streams = random_streams(rng, 8, 14)
     vocab = build_vocab_reference(streams, 2)
     known = [t for t in vocab if t not in (PAD, UNK)]
@@ -250,7 +251,7 @@ def oov_rate_reference(token_streams, vocab):
 
 def check_oov_rate(oov_rate):
     """oov_rate(token_streams, vocab) -> float in [0, 1]; 0.0 for no tokens."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex06_nlp_preprocessing.check_oov_rate")
     train = random_streams(rng, 8, 14)
     vocab = build_vocab_reference(train, 2)
     known = next(token for token in vocab if token not in (PAD, UNK))
@@ -312,7 +313,7 @@ def _pad_cases(rng):
 
 def check_pad_sequences(pad_sequences):
     """pad_sequences(sequences, maxlen=None, padding="pre", truncating="pre", value=0) -> (N, T) int32."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex06_nlp_preprocessing.check_pad_sequences")
     for sequences, options in _pad_cases(rng):
         try:
             out = call("pad_sequences", pad_sequences, sequences, **options)

@@ -16,14 +16,15 @@ import numpy as np
 
 from course_lib.check.tolerances import forward_tol
 from course_lib.grading.compare import (
-    raised,
     CheckFailed,
     StudentError,
     array_mismatch,
     call,
+    check_rng,
     describe,
     fail_if,
     mismatch,
+    raised,
     raises_mismatch,
     type_name,
     unpack,
@@ -124,7 +125,7 @@ def _probs_hints(logits, temperature, top_k):
 
 def check_sampling_probs(sampling_probs):
     """sampling_probs(logits, temperature=1.0, top_k=None) -> float64 probabilities, exactly."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex07_sampling_forecasting.check_sampling_probs")
     for text, logits, temperature, top_k in _probs_cases(rng):
         args = (logits, temperature) if top_k is None else (logits, temperature, top_k)
         out = call("sampling_probs", sampling_probs, *args)
@@ -191,7 +192,7 @@ def _frequency_problem(ids, logits, temperature, top_k):
 
 def check_sample(sample):
     """sample(logits, temperature, top_k, rng) -> (N,) ids: greedy exact, reproducible, right frequencies."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex07_sampling_forecasting.check_sample")
     logits = 2 * rng.standard_normal((6, 9))
     greedy = np.argmax(logits, axis=1)
     for temperature, top_k in [(0.0, None), (1.3, 1), (0.0, 4)]:
@@ -214,7 +215,7 @@ def check_sample(sample):
 
 def check_make_windows(make_windows):
     """make_windows(series, input_len, horizon) -> (X, Y) float64, as course_lib.series.sliding_windows."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex07_sampling_forecasting.check_make_windows")
     T, L, H = int(rng.integers(15, 30)), int(rng.integers(2, 6)), int(rng.integers(2, 4))
     cases = [
         ("a random series", rng.standard_normal(T), L, H),
@@ -240,7 +241,7 @@ def check_make_windows(make_windows):
 
 def check_naive_forecast(naive_forecast):
     """naive_forecast(X, horizon) -> (N, horizon) float64, every step the last input of its window."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex07_sampling_forecasting.check_naive_forecast")
     N, L = int(rng.integers(3, 9)), int(rng.integers(2, 8))
     cases = [
         (rng.standard_normal((N, L)), int(rng.integers(2, 8))),

@@ -17,13 +17,14 @@ import numpy as np
 
 from course_lib.check.tolerances import forward_tol, gradient_tol
 from course_lib.grading.compare import (
-    raised,
     CheckFailed,
     StudentError,
     call,
+    check_rng,
     fail_if,
     hinted,
     mismatch,
+    raised,
     raises_mismatch,
     report,
     scalar_mismatch,
@@ -137,7 +138,7 @@ def check_masked_mean(masked_mean):
     """masked_mean(out, lengths) -> (N, H), the mean over each row's valid steps; no gradient to padding."""
     import torch
 
-    rng = np.random.default_rng()
+    rng = check_rng("ex08_sequence_classification.check_masked_mean")
     N, T = int(rng.integers(3, 6)), int(rng.integers(4, 8))
     H = int(rng.choice([h for h in range(2, 7) if h != T]))  # H != T: averaging the wrong axis shows
     cases = [
@@ -186,7 +187,7 @@ def _label_cases(rng):
 
 def check_confusion_matrix(confusion_matrix):
     """confusion_matrix(y_true, y_pred, num_classes) -> (C, C) int64 counts, rows true, columns predicted."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex08_sequence_classification.check_confusion_matrix")
     for text, y_true, y_pred, C in _label_cases(rng):
         out = call("confusion_matrix", confusion_matrix, y_true, y_pred, C)
         expected = confusion_matrix_reference(y_true, y_pred, C)
@@ -239,7 +240,7 @@ def _f1_hints(y_true, y_pred, C):
 
 def check_macro_f1(macro_f1):
     """macro_f1(y_true, y_pred, num_classes) -> float, the mean of the C per-class F1, 0/0 counted as 0."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex08_sequence_classification.check_macro_f1")
     for text, y_true, y_pred, C in _label_cases(rng):
         shown = f"macro_f1({text}: {len(y_true)} examples, num_classes={C})"
         try:
@@ -270,7 +271,7 @@ def _weights_hints(labels, C):
 
 def check_class_weights(class_weights):
     """class_weights(labels, num_classes) -> (C,) float64 N / (C n_c); ValueError for a class with n_c = 0."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex08_sequence_classification.check_class_weights")
     C = int(rng.integers(3, 7))
     unbalanced = np.repeat(np.arange(C), rng.integers(1, 12, size=C))
     unbalanced = np.concatenate([unbalanced, np.zeros(40, dtype=np.int64)])  # class 0 dominates
@@ -329,7 +330,7 @@ def check_weighted_cross_entropy(weighted_cross_entropy):
     """weighted_cross_entropy(logits, targets, weight) -> 0-dim tensor, as F.cross_entropy(weight=weight)."""
     import torch
 
-    rng = np.random.default_rng()
+    rng = check_rng("ex08_sequence_classification.check_weighted_cross_entropy")
     for text, logits_np, targets_np, weight_np, dtype_name in _loss_cases(rng):
         dtype = getattr(torch, dtype_name)
         logits = torch.tensor(logits_np, dtype=dtype, requires_grad=True)

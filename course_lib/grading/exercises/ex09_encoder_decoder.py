@@ -19,12 +19,13 @@ import numpy as np
 
 from course_lib.check.tolerances import forward_tol, gradient_tol
 from course_lib.grading.compare import (
-    raised,
     CheckFailed,
     StudentError,
+    check_rng,
     describe,
     fail_if,
     hinted,
+    raised,
     report,
     type_name,
     unpack,
@@ -250,7 +251,7 @@ def _targets(rng, N, T, V, pad_id, full=False):
 
 def check_shift_targets(shift_targets):
     """shift_targets(tgt, pad_id) -> (dec_in, dec_out) (N, T - 1) int64, padding where dec_out pads."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex09_encoder_decoder.check_shift_targets")
     N, T, V = int(rng.integers(3, 6)), int(rng.integers(4, 8)), int(rng.integers(6, 12))
     cases = [
         ("rows of different lengths", _targets(rng, N, T, V, PAD), PAD),
@@ -312,7 +313,7 @@ def check_masked_cross_entropy(masked_cross_entropy):
     """masked_cross_entropy(logits, targets, pad_id) -> 0-d tensor, F.cross_entropy(ignore_index=pad_id)."""
     import torch
 
-    rng = np.random.default_rng()
+    rng = check_rng("ex09_encoder_decoder.check_masked_cross_entropy")
     for text, values, targets, pad_id, dtype_name in _loss_cases(rng):
         dtype = getattr(torch, dtype_name)
         logits = torch.tensor(values, dtype=dtype, requires_grad=True)
@@ -381,7 +382,7 @@ def _decoded(name, result):
 
 def check_greedy_decode(greedy_decode):
     """greedy_decode(step, hidden, bos_id, eos_id, pad_id, max_len) -> (tokens (N, L), log_prob (N,))."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex09_encoder_decoder.check_greedy_decode")
     for text, V, H, eos_bias, N, max_len in _greedy_cases(rng):
         step, hidden = _greedy_problem(rng, V, H, eos_bias, N, max_len, text)
         shown = f"greedy_decode(toy decoder V={V}, H={H}, {text}, hidden {(N, H)}, max_len={max_len})"
@@ -430,7 +431,7 @@ def check_beam_step(beam_step):
     """beam_step(scores, log_probs, beam_size) -> (new_scores, beam, token): the global top-k of B × V."""
     import torch
 
-    rng = np.random.default_rng()
+    rng = check_rng("ex09_encoder_decoder.check_beam_step")
     for text, scores, log_probs, beam_size in _beam_step_cases(rng):
         B, V = log_probs.shape
         shown = f"beam_step(scores ({B},), log_probs ({B}, {V}), beam_size={beam_size}, {text})"
@@ -523,7 +524,7 @@ def _beam_problems(rng):
 
 def check_beam_search(beam_search):
     """beam_search(step, hidden, bos_id, eos_id, beam_size, max_len, length_penalty) -> (tokens, log_prob)."""
-    rng = np.random.default_rng()
+    rng = check_rng("ex09_encoder_decoder.check_beam_search")
     tol = forward_tol(np.float64)
     for text, V, H, step, hidden, beam_size, max_len, penalty, exact in _beam_problems(rng):
         shown = f"beam_search(toy decoder V={V}, H={H}, {text}, max_len={max_len}, length_penalty={penalty})"
