@@ -39,3 +39,27 @@ def test_notebook_uses_the_standard_kernel(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata.kernelspec.name == "python3"
     assert "widgets" not in nb.metadata
+
+
+OPENED_IN_THE_LAB = sorted([*ROOT.glob("notebooks/*.ipynb")])
+
+
+@pytest.mark.parametrize("path", OPENED_IN_THE_LAB, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_notebook_carries_the_metadata_the_kernel_writes(path):
+    # JupyterLab copies the kernel's language_info into a notebook it opens; a stored notebook that
+    # lacks any of it (the version, typically) is marked changed the moment a student opens it.
+    info = nbformat.read(path, as_version=4).metadata.get("language_info", {})
+    assert info.get("name") == "python" and info.get("version", "").startswith("3.11."), info
+    written = {"codemirror_mode", "file_extension", "mimetype", "nbconvert_exporter", "pygments_lexer"}
+    assert written <= set(info), info
+
+
+@pytest.mark.parametrize("path", OPENED_IN_THE_LAB, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_progress_is_stored_as_its_last_drawing(path):
+    # A bar redraws hundreds of times; execute_notebooks.py keeps only the final line of each.
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            if out.output_type == "stream" and out.name == "stderr":
+                assert "\x1b[A" not in out.text, f"{path.name}: nested progress bars (cursor movement)"
+                assert all("\r" not in line.rstrip("\r") for line in out.text.split("\n")), path.name
