@@ -6,12 +6,14 @@
     padding      pad_sequences (Keras semantics), lengths_from_padded, mask_from_lengths, unpad
     collate      collate (DataLoader collate_fn), pack_batch, pre_to_post_padding (torch, lazily)
     embeddings   cosine_similarity, nearest_neighbours, nearest_tokens, pca, project_2d
+    ngram        NGramLM, count-based character n-gram models; CHAR_LM_BASELINES, notebook 01's chosen ones
 
 Importing this package never imports torch or matplotlib; the collate functions import torch
 when called.
 """
 
 from course_lib.text.bpe import BPETokenizer, train_bpe
+from course_lib.text.char_lm_baselines import CHAR_LM_BASELINES
 from course_lib.text.collate import collate, pack_batch, pre_to_post_padding
 from course_lib.text.edit_distance import edit_distance, error_rate
 from course_lib.text.embeddings import (
@@ -29,6 +31,7 @@ from course_lib.text.vocab import Vocab
 
 __all__ = [
     "BPETokenizer",
+    "CHAR_LM_BASELINES",
     "NGramLM",
     "PCAResult",
     "Vocab",

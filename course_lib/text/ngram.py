@@ -79,7 +79,7 @@ class NGramLM:
         self.continuation = [
             self._table((g[1:-1], g[-1], 1) for g in grams[m + 1]) for m in range(self.n - 1)
         ]
-        self._cache = {}
+        self._cache, self._lower_cache = {}, {}
         return self
 
     def with_smoothing(self, smoothing=None, k=None, discount=None):
@@ -96,7 +96,24 @@ class NGramLM:
             self.discount if discount is None else discount,
         )
         other.vocab, other.index = self.vocab, self.index
-        other.counts, other.continuation, other._cache = self.counts, self.continuation, {}
+        other.counts, other.continuation = self.counts, self.continuation
+        other._cache, other._lower_cache = {}, {}
+        return other
+
+    def with_order(self, n):
+        """The model of order n <= self.n read from the same counts (no recount), same smoothing.
+
+        Fitting order N counts every order 1..N, and the tables of orders 1..n are exactly what
+        fitting order n would count: one fit at the highest order serves a whole sweep over n.
+        """
+        if self.vocab is None:
+            raise RuntimeError("the model is not fitted: call fit(text) first")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= self.n:
+            raise ValueError(f"n must be an integer in 1..{self.n}, got {n!r}")
+        other = NGramLM(n, self.k, self.smoothing, self.discount)
+        other.vocab, other.index = self.vocab, self.index
+        other.counts, other.continuation = self.counts[:n], self.continuation[: n - 1]
+        other._cache, other._lower_cache = {}, {}
         return other
 
     def _check_chars(self, name, text):
@@ -200,7 +217,7 @@ class NGramLM:
     def _kneser_ney(self, context, tables):
         """Interpolated Kneser-Ney: raw counts at the top order, continuation counts below."""
         V = len(self.vocab)
-        lower = np.full(V, 1.0 / V) if not context else self._kneser_ney(context[1:], self.continuation)
+        lower = np.full(V, 1.0 / V) if not context else self._lower(context[1:])
         counts = tables[len(context)].get(context)
         if counts is None:
             return lower  # unseen context: all the mass goes to the shorter context
@@ -208,6 +225,12 @@ class NGramLM:
         seen = np.count_nonzero(counts)  # N1+(ctx •)
         d = self.discount
         return np.maximum(counts - d, 0.0) / total + (d * seen / total) * lower
+
+    def _lower(self, context):
+        """Cached lower-order (continuation-count) Kneser-Ney distribution; shared by many contexts."""
+        if context not in self._lower_cache:
+            self._lower_cache[context] = self._kneser_ney(context, self.continuation)
+        return self._lower_cache[context]
 
 
 def _check_str(name, value):

@@ -242,3 +242,24 @@ def test_any_fit_gives_distributions(text, n, smoothing, context):
     lm = NGramLM(n, k=0.5, smoothing=smoothing, discount=0.8).fit(text, vocab="abc \n")
     p = lm.distribution(context)
     assert np.all(p >= 0) and math.isclose(p.sum(), 1.0, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("smoothing, kwargs", SMOOTHINGS, ids=SMOOTHING_IDS)
+def test_with_order_equals_a_fresh_fit_of_that_order(smoothing, kwargs):
+    high = NGramLM(5, smoothing=smoothing, **kwargs).fit(TEXT, vocab=TEXT + "z")
+    for n in range(1, 6):
+        fresh = NGramLM(n, smoothing=smoothing, **kwargs).fit(TEXT, vocab=TEXT + "z")
+        view = high.with_order(n)
+        assert view.n == n and view.counts[0] is high.counts[0]
+        for context in contexts(TEXT, n, unseen="z"):
+            np.testing.assert_array_equal(view.distribution(context), fresh.distribution(context))
+        assert view.bits_per_char(TEXT) == fresh.bits_per_char(TEXT)
+
+
+def test_with_order_rejects_orders_it_did_not_count():
+    lm = NGramLM(3).fit(TEXT)
+    for n in (0, 4, 2.0, True):
+        with pytest.raises(ValueError, match="n must be an integer in 1..3"):
+            lm.with_order(n)
+    with pytest.raises(RuntimeError, match="not fitted"):
+        NGramLM(3).with_order(2)
