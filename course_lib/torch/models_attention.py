@@ -18,7 +18,8 @@ so that course_lib.torch.recurrent.select_hidden reorders beams of it as of a pl
 
 SelfAttentionClassifier replaces a classifier's recurrence by one self-attention layer:
 
-    e_t = E[x_t] + P[t],   y = SelfAttention(e),   z = mean over real t of relu(y_t),   logits = W z + b
+    e_t = E[x_t] + P[t],   u = e + SelfAttention(e),   f_t = relu(W_f u_t + b_f)
+    z = mean over real t of f_t,   logits = W z + b
 """
 
 from dataclasses import dataclass
@@ -114,8 +115,8 @@ class AttentionSeq2Seq(Seq2Seq):
 class SelfAttentionClassifierConfig:
     num_classes: int  # C, number of output classes
     vocab_size: int  # V, token ids
-    embed_dim: int = 32  # E, token and position embedding size
-    hidden_size: int = 64  # H, query, key and value size
+    embed_dim: int = 48  # E, token and position embeddings, and the self-attention's width
+    ff_size: int = 64  # F, units of the position-wise feed-forward layer
     max_len: int = 64  # longest input: one learned position embedding per position
     pad_id: int = 0  # padding id (its embedding is kept at zero)
 
@@ -133,8 +134,9 @@ class SelfAttentionClassifier(nn.Module):
         self.config = config
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.position = nn.Embedding(c.max_len, c.embed_dim)
-        self.attention = SelfAttention(c.embed_dim, c.hidden_size)
-        self.head = nn.Linear(c.hidden_size, c.num_classes)
+        self.attention = SelfAttention(c.embed_dim, c.embed_dim)
+        self.feed_forward = nn.Linear(c.embed_dim, c.ff_size)
+        self.head = nn.Linear(c.ff_size, c.num_classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         """Class logits. x: (N, T) long, right-padded, T <= max_len; lengths: (N,) or None (all T)."""
@@ -143,9 +145,9 @@ class SelfAttentionClassifier(nn.Module):
             raise ValueError(f"x: expected (N, T) with T <= max_len={self.config.max_len}, "
                              f"got shape {tuple(x.shape)}")
         lengths = torch.full((N,), T) if lengths is None else check_lengths(lengths, N, T)
-        mask = torch.arange(T) < lengths.unsqueeze(1)  # (N, T) real positions
+        mask = (torch.arange(T) < lengths.unsqueeze(1)).to(x.device)  # (N, T) real positions
         e = self.embed(x) + self.position.weight[:T]  # (N, T, E)
-        y, _ = self.attention(e, mask.to(x.device))  # (N, T, H)
-        h = torch.relu(y) * mask.to(x.device).unsqueeze(2)  # padded positions count zero
-        z = h.sum(dim=1) / lengths.to(x.device, h.dtype).unsqueeze(1)  # (N, H) mean over real positions
+        u = e + self.attention(e, mask)[0]  # (N, T, E) residual: each position keeps its own token
+        f = torch.relu(self.feed_forward(u)) * mask.unsqueeze(2)  # (N, T, F), padded positions zero
+        z = f.sum(dim=1) / lengths.to(x.device, f.dtype).unsqueeze(1)  # (N, F) mean over real positions
         return self.head(z)  # (N, C)

@@ -311,7 +311,7 @@ def test_self_attention_rejects_a_wrong_input_size():
 
 def test_self_attention_classifier_is_exact_on_padded_batches_and_sees_order():
     torch.manual_seed(0)
-    model = SelfAttentionClassifier(SelfAttentionClassifierConfig(3, SRC_V, embed_dim=6, hidden_size=5,
+    model = SelfAttentionClassifier(SelfAttentionClassifierConfig(3, SRC_V, embed_dim=6, ff_size=5,
                                                                   max_len=8)).double()
     x, _ = batch(N=3, S=6)
     lengths = torch.tensor([6, 2, 4])
