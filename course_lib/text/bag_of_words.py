@@ -88,7 +88,7 @@ class BagOfWordNgrams:
         return len(self.features) + 1
 
     def encode(self, tokens):
-        """Feature ids of one text (ascending when binary, else one per occurrence); unseen n-grams dropped."""
+        """Feature ids of one text: ascending when binary, else one per occurrence; unseen n-grams dropped."""
         self._check_fitted()
         ids = [self.index[g] for g in self._grams(tokens) if g in self.index]
         return sorted(set(ids)) if self.binary else ids

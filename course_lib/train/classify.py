@@ -44,7 +44,8 @@ class LengthBuckets(Sampler):
         for start in range(0, len(order), span):
             chunk = order[start : start + span]
             chunk = chunk[np.argsort(self.lengths[chunk], kind="stable")]
-            batches += [chunk[i : i + self.batch_size].tolist() for i in range(0, len(chunk), self.batch_size)]
+            starts = range(0, len(chunk), self.batch_size)
+            batches += [chunk[i : i + self.batch_size].tolist() for i in starts]
         for k in torch.randperm(len(batches), generator=self.generator).tolist():
             yield batches[k]
 
@@ -65,11 +66,13 @@ def train_classifier(
 ) -> History:
     """Fit `model` on (ids, label) pairs with cross-entropy; returns its History (model trained in place).
 
-    Batches come from LengthBuckets; their order depends on `seed` only. With patience, training stops after `patience` epochs
-    without a lower validation loss and the best epoch's weights are restored.
+    Batches come from LengthBuckets; their order depends on `seed` only. With patience, training
+    stops after `patience` epochs without a lower validation loss and the best epoch's weights
+    are restored.
     """
     seed_everything(seed)
-    buckets = LengthBuckets([len(ids) for ids, _ in train_items], batch_size, torch.Generator().manual_seed(seed))
+    lengths = [len(ids) for ids, _ in train_items]
+    buckets = LengthBuckets(lengths, batch_size, torch.Generator().manual_seed(seed))
     train_loader = DataLoader(train_items, batch_sampler=buckets, collate_fn=collate)
     val_loader = DataLoader(val_items, batch_size=256, collate_fn=collate)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)

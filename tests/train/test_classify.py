@@ -44,7 +44,8 @@ def test_a_bag_model_learns_the_keyword_and_is_reproducible():
     for _ in range(2):
         torch.manual_seed(0)
         model = BagClassifier(10, 2)
-        history = train_classifier(model, train, val, seed=0, lr=0.1, epochs=15, patience=3, clip_grad_norm=None)
+        history = train_classifier(model, train, val, seed=0, lr=0.1, epochs=15, patience=3,
+                                   clip_grad_norm=None)
         p = predict_proba(model, [ids for ids, _ in val])
         results.append(p)
         assert history.best_loss < 0.2
