@@ -118,13 +118,23 @@ def page(browser):
 def open_in_lab(page, url, path):
     page.goto(f"{url}/lab/tree/{path}?reset")  # a fresh workspace: only this notebook open
     page.locator(".jp-NotebookPanel").first.wait_for()
-    wait_for_idle_kernel(page)
+    wait_for_idle_kernel(page, path)
 
 
-def wait_for_idle_kernel(page, timeout=120):
-    """Until the open notebook's kernel reports Idle in the toolbar."""
-    page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator[data-status='idle']").first \
-        .wait_for(timeout=timeout * 1000)
+SESSIONS = "fetch('/api/sessions').then(r => r.json())"
+
+
+def wait_for_idle_kernel(page, path, timeout=120):
+    """Until the server reports the notebook's kernel started and idle, and the page shows it idle."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = [s["kernel"]["execution_state"] for s in page.evaluate(SESSIONS) if s["path"] == path]
+        if states == ["idle"]:
+            break
+        assert time.monotonic() < deadline, f"the kernel of {path} is not idle: {states}"
+        time.sleep(0.5)
+    shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
+    page.locator(shown).first.wait_for(timeout=timeout * 1000)
 
 
 def kernel_environ(checkout):
@@ -220,7 +230,7 @@ def test_exercise_from_the_file_browser_filled_saved_and_graded_in_a_lab_termina
     page.locator(".jp-BreadCrumbs", has_text="exercises").first.wait_for()
     listing.get_by_text(Path(EXERCISE).name, exact=True).first.dblclick()
     page.locator(".jp-NotebookPanel").first.wait_for()
-    wait_for_idle_kernel(page)
+    wait_for_idle_kernel(page, EXERCISE)
     editor = page.locator(".jp-CodeCell .cm-content", has_text="def rnn_layer_params(").first
     editor.click()
     page.keyboard.press("Control+a")
@@ -270,3 +280,30 @@ def test_run_all_on_the_longest_numpy_notebook_shows_progress_and_takes_make_tes
     assert (checkout / "notebooks/cache/03_char_rnn.npz").is_file()  # what the notebook trained...
     # ...is ignored, and the shipped artifact is untouched
     assert git(checkout, "status", "--porcelain", "--", "notebooks/artifacts", "notebooks/cache") == ""
+
+
+def test_a_widget_progress_bar_survives_save_and_reopen(lab, page, checkout):
+    # Students' own code may use tqdm.auto (a widget in JupyterLab); the course's lab saves widget
+    # state with the notebook, so a reopened notebook shows the bar instead of "Error displaying widget".
+    url, _ = lab
+    scratch = checkout / "scratch_widget.ipynb"
+    cell = {"cell_type": "code", "execution_count": None, "id": "w1", "metadata": {}, "outputs": [],
+            "source": "from tqdm.auto import tqdm\nfor _ in tqdm(range(3)):\n    pass"}
+    scratch.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": {
+        "display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    try:
+        open_in_lab(page, url, scratch.name)
+        page.locator(".jp-CodeCell .cm-content").first.click()
+        page.keyboard.press("Shift+Enter")
+        page.locator(".jp-OutputArea-output", has_text="3/3").first.wait_for()
+        page.keyboard.press("Control+s")
+        deadline = time.monotonic() + 30
+        while "widget-state" not in scratch.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "application/vnd.jupyter.widget-state+json" in scratch.read_text(), "widget state not saved"
+        open_in_lab(page, url, scratch.name)
+        page.locator(".jp-OutputArea-output", has_text="3/3").first.wait_for()
+        assert page.locator(".jp-OutputArea-output", has_text="Error displaying widget").count() == 0
+    finally:
+        scratch.unlink()
