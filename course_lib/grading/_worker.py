@@ -110,8 +110,11 @@ def describe_error(error: BaseException) -> dict:
     if frames:
         frame = frames[-1]
         cell = frame.filename.strip("<>")
-        where = f"line {frame.lineno} of {frame.name} ({cell})" if frame.name != "<module>" else (
-            f"line {frame.lineno} of {cell}")
+        where = (
+            f"line {frame.lineno} of {frame.name} ({cell})"
+            if frame.name != "<module>"
+            else (f"line {frame.lineno} of {cell}")
+        )
     try:
         message = _clip(error)
     except Exception:  # a student's exception whose str() fails
@@ -136,8 +139,11 @@ class _Server:
             text = _clip(repr(value), MAX_REPR)
         except Exception:
             text = f"<{kind.__name__}>"
-        name = kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else (
-            f"{kind.__module__.split('.')[0]}.{kind.__qualname__}")
+        name = (
+            kind.__qualname__
+            if kind.__module__ in ("builtins", "__main__")
+            else (f"{kind.__module__.split('.')[0]}.{kind.__qualname__}")
+        )
         return {"~": "handle", "id": key, "type": name, "repr": text, "callable": callable(value)}
 
     def encode(self, value):
@@ -160,7 +166,9 @@ class _Server:
             channel.send({"cb": key, "args": self.encode(list(args))})
             reply = channel.receive()
             if "raise" in reply:
-                kind = {"ValueError": ValueError, "TypeError": TypeError}.get(reply["raise"]["type"], RuntimeError)
+                kind = {"ValueError": ValueError, "TypeError": TypeError}.get(
+                    reply["raise"]["type"], RuntimeError
+                )
                 raise kind(reply["raise"]["message"])
             return self.decode(reply["value"])
 

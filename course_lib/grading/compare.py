@@ -57,8 +57,10 @@ def student_exception(name, shown, error) -> CheckFailed:
         info = error.info
         where = f" (at {info['where']})" if info.get("where") else ""
         if info["type"] == "CourseImplementationUsed" or "CourseImplementationUsed" in info.get("mro", ()):
-            return NotAllowed(f"{name} calls the course's own implementation, {info['message']}: the task is to "
-                              "write it yourself, so it earns no points")
+            return NotAllowed(
+                f"{name} calls the course's own implementation, {info['message']}: the task is to "
+                "write it yourself, so it earns no points"
+            )
         if "NotAllowedWhileGrading" in info.get("mro", ()):
             return NotAllowed(f"{name}: {info['message']}; the task earns no points")
         if "NotImplementedError" in info.get("mro", ()):
@@ -84,7 +86,7 @@ def changed_input(before, after, path="") -> str | None:
     if type(before) in (list, tuple) and type(after) in (list, tuple):
         if len(before) != len(after):
             return path or "the argument"
-        for i, (b, a) in enumerate(zip(before, after)):
+        for i, (b, a) in enumerate(zip(before, after, strict=True)):
             found = changed_input(b, a, f"{path}[{i}]")
             if found:
                 return found
@@ -242,8 +244,10 @@ def call(name, function, *args, **kwargs):
             raise student_exception(name, shown, error) from None
         where = changed_input([list(args), kwargs], [list(copies[0]), copies[1]])
     if where is not None:
-        raise StudentError(f"{name} modified its input in place ({_argument(where)} changed): "
-                           "work on a copy, as no function here modifies its inputs")
+        raise StudentError(
+            f"{name} modified its input in place ({_argument(where)} changed): "
+            "work on a copy, as no function here modifies its inputs"
+        )
     return result
 
 

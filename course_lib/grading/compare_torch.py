@@ -17,7 +17,9 @@ from course_lib.grading.compare import (
 )
 from course_lib.grading.remote import Remote, RemoteError
 
-ORIGIN = "_grading_origin"  # attribute of a tensor a Remote call returned: (connection, call id, path, leaves)
+ORIGIN = (
+    "_grading_origin"  # attribute of a tensor a Remote call returned: (connection, call id, path, leaves)
+)
 
 LEAVES_GRAPH = "compute it with torch operations only: no .numpy(), .detach(), .data or .item()"
 
@@ -54,7 +56,7 @@ def invoke(name, shown, function, *args):
         except (Exception, SystemExit) as error:
             raise student_exception(name, shown, error) from None
         after = list(args)
-    for arg, before, now in zip(args, saved, after, strict=True):
+    for before, now in zip(saved, after, strict=True):
         if before is not None and changed_input(before, now) is not None:
             raise StudentError(f"{name} modified its input tensor in place: work on a copy")
     return result
@@ -114,7 +116,9 @@ def backward_through(outputs, upstreams, what):
         except RemoteError as error:
             raise student_exception(what, what, error) from None
         if found is None:
-            raise CheckFailed(f"{what} is not connected to the inputs, so no gradient flows back: {LEAVES_GRAPH}")
+            raise CheckFailed(
+                f"{what} is not connected to the inputs, so no gradient flows back: {LEAVES_GRAPH}"
+            )
         grads, params = found
         for leaf, grad in zip(leaves, grads, strict=True):
             leaf.grad = None if grad is None else grad.to(leaf.dtype).reshape(leaf.shape)

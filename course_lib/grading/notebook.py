@@ -66,7 +66,9 @@ def read_notebook(path) -> StudentNotebook:
     """Read and classify a notebook; UsageError if it is missing, not a notebook, or not an exercise."""
     path = Path(path)
     if path.is_dir():
-        raise UsageError(f"{path} is a folder: give one notebook file, e.g. exercises/01_windows_and_parameters.ipynb")
+        raise UsageError(
+            f"{path} is a folder: give one notebook file, e.g. exercises/01_windows_and_parameters.ipynb"
+        )
     if not path.is_file():
         raise UsageError(f"no such file: {path}")
     try:
@@ -82,15 +84,25 @@ def read_notebook(path) -> StudentNotebook:
         _expect(path, f"cell {index + 1}", raw, dict)
         if raw.get("cell_type") not in ("code", "markdown", "raw"):
             got = repr(raw.get("cell_type"))[:40]
-            raise UsageError(f"{path} is not a Jupyter notebook: cell {index + 1} has cell_type {got}, "
-                             "expected code, markdown or raw")
+            raise UsageError(
+                f"{path} is not a Jupyter notebook: cell {index + 1} has cell_type {got}, "
+                "expected code, markdown or raw"
+            )
         _expect(path, f'the "metadata" of cell {index + 1}', raw.get("metadata", {}), dict)
-        _expect(path, f'the "nbgrader" metadata of cell {index + 1}', raw.get("metadata", {}).get("nbgrader", {}),
-                dict)
+        _expect(
+            path,
+            f'the "nbgrader" metadata of cell {index + 1}',
+            raw.get("metadata", {}).get("nbgrader", {}),
+            dict,
+        )
         source = raw.get("source", "")
-        if not isinstance(source, str) and not (isinstance(source, list) and all(isinstance(s, str) for s in source)):
-            raise UsageError(f"{path} is not a Jupyter notebook: the source of cell {index + 1} should be a "
-                             f"string or a list of strings, got {type(source).__name__}")
+        if not isinstance(source, str) and not (
+            isinstance(source, list) and all(isinstance(s, str) for s in source)
+        ):
+            raise UsageError(
+                f"{path} is not a Jupyter notebook: the source of cell {index + 1} should be a "
+                f"string or a list of strings, got {type(source).__name__}"
+            )
         parsed.append(_cell(index, raw))
     exercise = _match_exercise(path, metadata)
     return StudentNotebook(path, exercise, tuple(parsed))
@@ -100,8 +112,11 @@ def _expect(path, what, value, kind):
     """`value` if it is a `kind`, else UsageError naming what was expected and what came."""
     if not isinstance(value, kind):
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
-        raise UsageError(f"{path} is not a Jupyter notebook: {what} should be a {'JSON object' if kind is dict else 'JSON list'}, "
-                         f"got {type(value).__name__} {shown}")
+        raise UsageError(
+            f"{path} is not a Jupyter notebook: {what} should be a "
+            f"{'JSON object' if kind is dict else 'JSON list'}, "
+            f"got {type(value).__name__} {shown}"
+        )
     return value
 
 
@@ -147,8 +162,10 @@ def deletes(source: str, name: str) -> bool:
         tree = ast.parse(source)
     except (SyntaxError, ValueError):
         return False
-    return any(isinstance(node, ast.Delete) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
-               for node in tree.body)
+    return any(
+        isinstance(node, ast.Delete) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)
+        for node in tree.body
+    )
 
 
 def _top_level_names(body) -> set[str]:
@@ -185,12 +202,16 @@ def _match_exercise(path: Path, metadata: dict) -> Exercise:
     known = exercises()
     section = metadata.get("course_lib", {})
     if not isinstance(section, dict):
-        raise UsageError(f'{path}: metadata "course_lib" should be a JSON object such as '
-                         f'{{"exercise": "01_windows_and_parameters"}}, got {type(section).__name__} {section!r:.40}')
+        raise UsageError(
+            f'{path}: metadata "course_lib" should be a JSON object such as '
+            f'{{"exercise": "01_windows_and_parameters"}}, got {type(section).__name__} {section!r:.40}'
+        )
     recorded = section.get("exercise")
     if recorded is not None and (not isinstance(recorded, str) or recorded not in known):
-        raise UsageError(f'{path}: metadata "course_lib" names exercise {recorded!r:.60}, which is none of '
-                         f"{', '.join(sorted(known))}")
+        raise UsageError(
+            f'{path}: metadata "course_lib" names exercise {recorded!r:.60}, which is none of '
+            f"{', '.join(sorted(known))}"
+        )
     if recorded in known:
         return known[recorded]
     # Longest name first: a renamed copy such as "01_windows_and_parameters-Copy1.ipynb" still matches.

@@ -49,14 +49,19 @@ def check_own_forward(context, forward_name, forward, args, parts, gradients, up
             moved = copy.deepcopy(list(args))
             _set(moved, path, value + sign * EPS * direction)
             result = unpack(forward_name, call(forward_name, forward, *moved), parts)
-            losses.append(sum(float(np.sum(u * np.asarray(o, dtype=np.float64)))
-                              for u, o in zip(upstreams, result[:outputs], strict=True)))
+            losses.append(
+                sum(
+                    float(np.sum(u * np.asarray(o, dtype=np.float64)))
+                    for u, o in zip(upstreams, result[:outputs], strict=True)
+                )
+            )
         numeric = (losses[0] - losses[1]) / (2 * EPS)
         exact = float(np.sum(analytic * direction))
         if not abs(exact - numeric) <= ATOL + RTOL * max(abs(numeric), abs(exact)):
             shown_numeric, shown_exact = distinct(numeric, exact, 6)
             raise CheckFailed(
-                f"{context}: your {forward_name} is wrong here, so the gradients were checked against central "
+                f"{context}: your {forward_name} is wrong here, so the gradients were checked against "
+                "central "
                 f"differences of it instead: along a random direction v, ⟨{label}, v⟩ = {shown_exact}, the "
                 f"differences give {shown_numeric}"
             )
@@ -120,8 +125,23 @@ def _set(container, path, value):
     container[path[-1]] = value
 
 
-def grade_backward_alone(context, forward_name, forward, backward, args, parts, outputs, expected_outputs,
-                         cache, names, dtype, rng, reference_backward, ref_cache, layouts=None):
+def grade_backward_alone(
+    context,
+    forward_name,
+    forward,
+    backward,
+    args,
+    parts,
+    outputs,
+    expected_outputs,
+    cache,
+    names,
+    dtype,
+    rng,
+    reference_backward,
+    ref_cache,
+    layouts=None,
+):
     """The student's forward is wrong here: grade the backward on its own (module docstring), or raise.
 
     args: the forward's arguments, array inputs first and the params dict last; names: what the backward
@@ -138,36 +158,51 @@ def grade_backward_alone(context, forward_name, forward, backward, args, parts, 
     if all(isinstance(output, np.ndarray) for output in outputs):
         pairs = list(zip(outputs, expected_outputs, strict=True))
         if layouts is not None:
-            pairs += [pair for wrong, right in zip(outputs, expected_outputs, strict=True)
-                      if wrong.shape == right.shape for pair in layouts(wrong, right)]
+            pairs += [
+                pair
+                for wrong, right in zip(outputs, expected_outputs, strict=True)
+                if wrong.shape == right.shape
+                for pair in layouts(wrong, right)
+            ]
         fixed, count = repaired(cache, pairs)
         if count:
             upstreams = [rng.standard_normal(expected.shape).astype(dtype) for expected in expected_outputs]
             found = returned(backward_name, backward, (*upstreams, fixed), names)
             expected = reference_backward(*upstreams, ref_cache)
-            problems = [mismatch(name, got, want, tol) for name, got, want in zip(names[:-1], found, expected)]
+            problems = [
+                mismatch(name, got, want, tol)
+                for name, got, want in zip(names[:-1], found, expected, strict=False)
+            ]
             problems.append(grads_mismatch(found[-1], expected[-1], tol))
             problems = [problem for problem in problems if problem]
             if not problems:
                 return
-            first = (f"{context}: your {forward_name} is wrong here; given its cache with the right outputs in "
-                     f"it, {backward_name} still differs from the reference: {problems[0]}")
+            first = (
+                f"{context}: your {forward_name} is wrong here; given its cache with the right outputs in "
+                f"it, {backward_name} still differs from the reference: {problems[0]}"
+            )
     if np.dtype(dtype) != np.float64:
         if first:
             raise CheckFailed(first)
         return  # float32 cannot resolve central differences: the float64 cases judge the backward
     for output in outputs:
         if not isinstance(output, np.ndarray):
-            raise CheckFailed(f"{context} runs your {forward_name} first, for its cache, and it returned "
-                              f"{type_name(output)}, not an array")
+            raise CheckFailed(
+                f"{context} runs your {forward_name} first, for its cache, and it returned "
+                f"{type_name(output)}, not an array"
+            )
     upstreams = [rng.standard_normal(output.shape) for output in outputs]
     found = returned(backward_name, backward, (*upstreams, cache), names)
-    gradients = {name: ((i,), grad) for i, (name, grad) in enumerate(zip(names[:-1], found[:-1]))
-                 if args[i] is not None}
+    gradients = {
+        name: ((i,), grad)
+        for i, (name, grad) in enumerate(zip(names[:-1], found[:-1], strict=True))
+        if args[i] is not None
+    }
     grads, keys = found[-1], list(args[-1])
     if not isinstance(grads, dict) or any(key not in grads for key in keys):
-        raise CheckFailed(first or f"{context}: grads: expected a dict with keys {', '.join(keys)}, got "
-                          f"{type_name(grads)}")
+        raise CheckFailed(
+            first or f"{context}: grads: expected a dict with keys {', '.join(keys)}, got {type_name(grads)}"
+        )
     gradients.update({f"grads['{key}']": ((len(args) - 1, key), grads[key]) for key in keys})
     try:
         check_own_forward(context, forward_name, forward, args, parts, gradients, upstreams, rng)

@@ -38,8 +38,11 @@ class Remote:
 
     def __init__(self, connection, node: dict):
         self._connection, self._id = connection, node["id"]
-        self._type, self._repr, self._callable = node.get("type", "object"), node.get("repr", ""), node.get(
-            "callable", False)
+        self._type, self._repr, self._callable = (
+            node.get("type", "object"),
+            node.get("repr", ""),
+            node.get("callable", False),
+        )
 
     def __call__(self, *args, **kwargs):
         return self._connection.call(self, args, kwargs)[0]
@@ -145,8 +148,12 @@ class Connection:
 
     def call(self, function: Remote, args, kwargs):
         """(value returned, (args, kwargs) as they were afterwards, call id); RemoteError if it raised."""
-        message = {"op": "call", "function": self.encode(function), "args": self.encode(list(args)),
-                   "kwargs": self.encode(dict(kwargs))}
+        message = {
+            "op": "call",
+            "function": self.encode(function),
+            "args": self.encode(list(args)),
+            "kwargs": self.encode(dict(kwargs)),
+        }
         reply = self.request(message)
         if "raised" in reply:
             raise RemoteError(reply["raised"])
@@ -163,8 +170,9 @@ class Connection:
 
     def backward(self, call: int, paths, upstreams):
         """Gradients of a call's inputs after Σ ⟨output, upstream⟩ backward, or None if not connected."""
-        reply = self.request({"op": "backward", "call": call, "paths": paths,
-                              "upstreams": self.encode(list(upstreams))})
+        reply = self.request(
+            {"op": "backward", "call": call, "paths": paths, "upstreams": self.encode(list(upstreams))}
+        )
         if "raised" in reply:
             raise RemoteError(reply["raised"])
         if not reply["connected"]:
@@ -173,7 +181,9 @@ class Connection:
 
     def repair(self, cache, pairs):
         """own_forward.repair_cache run on a cache of the notebook: (repaired cache, count)."""
-        reply = self.request({"op": "repair", "object": self.encode(cache), "pairs": self.encode(list(pairs))})
+        reply = self.request(
+            {"op": "repair", "object": self.encode(cache), "pairs": self.encode(list(pairs))}
+        )
         if "raised" in reply:
             raise RemoteError(reply["raised"])
         return self.decode(reply["value"]), reply["count"]

@@ -41,7 +41,7 @@ STARTUP_LIMIT = 60.0  # seconds for the notebook's process to start, or to move 
 SHORT_LIMIT = 1.0  # seconds for a cell that already timed out once (enough to define functions)
 MAX_PARALLEL = 2  # checks at a time
 TOKEN_VARIABLE = "COURSE_GRADING_TOKEN"  # marks every process of one grading, to end them all
-PRELOAD = ("numpy", "torch")  # imported once by the notebook's process, shared by every task's copy
+PRELOAD = ("numpy", "torch")  # imported once (if the notebook uses it), shared by every task's copy
 
 
 class GraderError(RuntimeError):
@@ -104,8 +104,6 @@ class GradeReport:
         }
 
 
-
-
 @dataclass
 class _Worker:
     """One run of the notebook's process."""
@@ -147,7 +145,9 @@ class _Grading:
                     results.append(futures[task.grade_id].result())
                 else:
                     feedback = "the notebook's process could not reach this task's graded cell"
-                    results.append(TaskResult(task.grade_id, task.title, 0, task.points, False, "crashed", feedback))
+                    results.append(
+                        TaskResult(task.grade_id, task.title, 0, task.points, False, "crashed", feedback)
+                    )
         return tuple(results)
 
     def _start(self, pending) -> _Worker:
@@ -194,16 +194,23 @@ class _Grading:
                 limit = min(self.timeout, SHORT_LIMIT)
             if cell.index in self.skipped:
                 limit = None
-            cells.append({"index": cell.index, "source": cell.source, "run": cell.index < end, "limit": limit})
+            cells.append(
+                {"index": cell.index, "source": cell.source, "run": cell.index < end, "limit": limit}
+            )
         root = sandbox.COURSE_ROOT.parent
         folders = {root / "solutions", notebook.path.resolve().parent.parent / "solutions"}
-        guard = {"real_course": str(sandbox.COURSE_ROOT), "solution_dirs": sorted(map(str, folders)),
-                 "solution_names": [f"{name}.ipynb" for name in exercises()]}
+        guard = {
+            "real_course": str(sandbox.COURSE_ROOT),
+            "solution_dirs": sorted(map(str, folders)),
+            "solution_names": [f"{name}.ipynb" for name in exercises()],
+        }
         return {
             "cells": cells,
             "servers": servers,
             "main_fds": main_fds,
-            "preload": [name for name in PRELOAD if _available(name)],
+            "preload": [
+                name for name in PRELOAD if _available(name) and any(name in c["source"] for c in cells)
+            ],
             "memory_limit_bytes": int(notebook.exercise.memory_limit_gib * 2**30),
             "guard": guard,
         }
@@ -237,7 +244,8 @@ class _Grading:
             except wire.WireError:
                 worker.process.wait()
                 if stage is None:
-                    raise GraderError(f"the notebook's process ended early ({_death_reason(worker.process)})")
+                    reason = _death_reason(worker.process)
+                    raise GraderError(f"the notebook's process ended early ({reason})") from None
                 self._skip(stage, f"it ended the process ({_death_reason(worker.process)})")
                 return
             kind = event.get("event")
@@ -303,19 +311,31 @@ class _Grading:
             values = connection.names(task.needs)
             missing = [name for name in task.needs if name not in values]
             if missing:
-                verdict, feedback = explain_missing(missing[0], self.notebook, _task_end(self.notebook, task), outcomes)
+                verdict, feedback = explain_missing(
+                    missing[0], self.notebook, _task_end(self.notebook, task), outcomes
+                )
             else:
                 verdict, feedback = _verdict(task, values)
+        except (wire.WireError, KeyError, TypeError, ValueError, AttributeError):
+            verdict = "error"
+            feedback = (
+                "the notebook's process answered with something that is not an answer: does the code "
+                "write to file descriptors it did not open?"
+            )
         except remote.TaskTimeout:
-            verdict, feedback = "timed out", f"no answer within {self.timeout:g} s: does {names} loop forever?"
+            verdict, feedback = (
+                "timed out",
+                f"no answer within {self.timeout:g} s: does {names} loop forever?",
+            )
         except remote.TaskCrashed:
             verdict = "crashed"
             feedback = f"the process ended while checking {names} ({self._exit_reason(grade_id)})"
         finally:
             connection.close()
         passed = verdict == "passed"
-        return TaskResult(task.grade_id, task.title, task.points if passed else 0, task.points, passed, verdict,
-                          feedback)
+        return TaskResult(
+            task.grade_id, task.title, task.points if passed else 0, task.points, passed, verdict, feedback
+        )
 
     def close(self) -> None:
         """Kill every process of this grading (also those that left the session) and close the channels."""
@@ -361,18 +381,34 @@ def explain_missing(name: str, notebook: StudentNotebook, end: int, outcomes: di
     """Why a needed name is not defined when the task's graded cell comes: not defined, deleted, failed."""
     code = [cell for cell in notebook.cells if cell.kind == "code" and not cell.is_test]
     ran = [cell for cell in code if cell.index < end]
+    refused = [
+        cell for cell in ran if "NotAllowedWhileGrading" in (outcomes.get(cell.index, ("ok", ""))[1] or "")
+    ]
+    if refused:
+        error = outcomes[refused[0].index][1]
+        return (
+            "not allowed",
+            f"{name} is not defined: {refused[0].label} failed ({error}); the task earns no points",
+        )
     definers = [cell for cell in ran if defines(cell.source, name)]
-    deleting = [cell for cell in ran if deletes(cell.source, name)
-                and (not definers or cell.index >= definers[-1].index)]
+    deleting = [
+        cell
+        for cell in ran
+        if deletes(cell.source, name) and (not definers or cell.index >= definers[-1].index)
+    ]
     if deleting and outcomes.get(deleting[-1].index, ("ok",))[0] == "ok":
         return "error", f"{name} is not defined: {deleting[-1].label} deletes it (del {name})"
     if not definers:
         later = [cell for cell in code if cell.index >= end and defines(cell.source, name)]
         if later:
-            return "error", (f"{name} is not defined yet when its graded cell runs: cell {later[0].index + 1} "
-                             "defines it, later")
+            return "error", (
+                f"{name} is not defined yet when its graded cell runs: cell {later[0].index + 1} "
+                "defines it, later"
+            )
         word = re.compile(rf"\b{re.escape(name)}\b")
-        mention = [cell for cell in ran if word.search(cell.source) and outcomes.get(cell.index, ("ok",))[0] != "ok"]
+        mention = [
+            cell for cell in ran if word.search(cell.source) and outcomes.get(cell.index, ("ok",))[0] != "ok"
+        ]
         if not mention:
             return "error", f"{name} is not defined: no cell defines it (was it renamed or deleted?)"
         definers = mention[:1]
@@ -383,12 +419,18 @@ def explain_missing(name: str, notebook: StudentNotebook, end: int, outcomes: di
     if status == "ok":
         return "error", f"{name} is not defined: {cell.label} ran but did not define it"
     if error and "NotAllowedWhileGrading" in error:
-        return "not allowed", f"{name} is not defined: {cell.label} failed ({error}); the task earns no points"
+        return (
+            "not allowed",
+            f"{name} is not defined: {cell.label} failed ({error}); the task earns no points",
+        )
     if error and error.startswith("NotImplementedError"):
         hint = error.partition(":")[2].strip()
         hint = hint.rsplit(" (line ", 1)[0] if hint.endswith(")") and " (line " in hint else hint
         hint = f" (hint: {hint})" if hint else ""
-        return "not implemented", f"{name} is not implemented yet: cell {cell.index + 1} raises NotImplementedError{hint}"
+        return (
+            "not implemented",
+            f"{name} is not implemented yet: cell {cell.index + 1} raises NotImplementedError{hint}",
+        )
     return "error", f"{name} is not defined: {cell.label} failed ({error})"
 
 

@@ -14,7 +14,6 @@ which scores zero.
 
 import ast
 import importlib
-import inspect
 import os
 import shutil
 import sys
@@ -47,19 +46,36 @@ class NotAllowedWhileGrading(PermissionError):
     """Student code read a solution or the course's sources, or started a program, while graded."""
 
 
-def resolve(dotted: str):
-    """(source file, qualified name) of a public course_lib function or method, e.g. course_lib.numpy.rnn_forward."""
+def resolve(dotted: str, depth: int = 0):
+    """(source file, qualified name) of a course_lib function or method, e.g. course_lib.numpy.rnn_forward.
+
+    Read from the sources (following `from ... import` re-exports), so that nothing is imported.
+    """
     parts = dotted.split(".")
-    for cut in range(len(parts), 0, -1):
-        try:
-            obj = importlib.import_module(".".join(parts[:cut]))
-        except ImportError:
-            continue
-        for name in parts[cut:]:
-            obj = getattr(obj, name)
-        break
-    obj = inspect.unwrap(getattr(obj, "__func__", obj))
-    return Path(inspect.getsourcefile(obj)).resolve(), obj.__qualname__
+    for cut in range(len(parts) - 1, 0, -1):
+        base = COURSE_ROOT.parent.joinpath(*parts[:cut])
+        path = base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
+        if path.is_file():
+            break
+    else:
+        raise ValueError(f"{dotted}: no such module in course_lib")
+    name, rest = parts[cut], parts[cut + 1 :]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:
+            return path.resolve(), ".".join([name, *rest])
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and depth < 5:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    package = parts[:cut] if path.name == "__init__.py" else parts[: cut - 1]
+                    module = node.module or ""
+                    if node.level:
+                        module = ".".join(
+                            package[: len(package) - node.level + 1] + ([module] if module else [])
+                        )
+                    return resolve(".".join([module, alias.name, *rest]), depth + 1)
+    raise ValueError(f"{dotted}: {name} is not defined in {path.name}")
 
 
 def build_student_library(exercise, folder: Path) -> Path:
@@ -99,8 +115,11 @@ def _student_helpers(exercise) -> dict:
 
 def _strip_exercise_module(text: str, path: Path, helpers) -> str:
     tree = ast.parse(text)
-    names = {node.name: f"{path.stem}.{node.name}" for node in tree.body
-             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in helpers}
+    names = {
+        node.name: f"{path.stem}.{node.name}"
+        for node in tree.body
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in helpers
+    }
     return _strip(text, names, check_stubs=True)
 
 
@@ -123,8 +142,10 @@ def _strip(text: str, names: dict, check_stubs: bool) -> str:
         if check_stubs and node.name.startswith("check_"):
             new = f"{indent}return None  # graded by the grader, never in the notebook's process"
         else:
-            new = (f"{indent}raise __import__('course_lib.grading.sandbox', fromlist=['_'])"
-                   f".CourseImplementationUsed({names[qualname]!r})")
+            new = (
+                f"{indent}raise __import__('course_lib.grading.sandbox', fromlist=['_'])"
+                f".CourseImplementationUsed({names[qualname]!r})"
+            )
         edits.append((start - 1, node.end_lineno, new))
     for start, end, new in sorted(edits, reverse=True):
         lines[start:end] = [new]
@@ -153,12 +174,18 @@ def install_guard(real_course: str, solution_dirs, solution_names) -> None:
             target = args[0]
             if isinstance(target, int) or target is None:
                 return
-            path = realpath(fspath(target) if not isinstance(target, bytes) else target.decode(errors="replace"))
+            path = realpath(
+                fspath(target) if not isinstance(target, bytes) else target.decode(errors="replace")
+            )
             if path.startswith(real_course):
                 raise refuse(f"the grader does not let a notebook read the course's sources ({path})")
             if path.startswith(solution_dirs) or path.rsplit(sep, 1)[-1] in solution_names:
                 raise refuse(f"the grader does not let a notebook read the solutions ({path})")
-            if path.startswith("/proc/") and path[6:7].isdigit() and not path.startswith(f"/proc/{getpid()}/"):
+            if (
+                path.startswith("/proc/")
+                and path[6:7].isdigit()
+                and not path.startswith(f"/proc/{getpid()}/")
+            ):
                 raise refuse("the grader does not let a notebook read other processes")
         elif event in FORBIDDEN_EVENTS:
             raise refuse(f"the grader does not let a notebook {FORBIDDEN_EVENTS[event]} ({event})")

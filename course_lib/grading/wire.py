@@ -48,7 +48,7 @@ class Channel:
         data = json.dumps(message, separators=(",", ":")).encode()
         frame = struct.pack(">I", len(data)) + data
         while frame:
-            frame = frame[os.write(self.write_fd, frame):]
+            frame = frame[os.write(self.write_fd, frame) :]
 
     def receive(self, deadline: float | None = None) -> dict:
         """The next message; ChannelTimeout once time.monotonic() passes `deadline` (None: wait forever)."""
@@ -79,9 +79,14 @@ class Channel:
 
 
 def _torch():
+    """torch, once anything has imported it (waiting for an import under way in another thread), else None."""
     import sys
 
-    return sys.modules.get("torch")
+    if "torch" not in sys.modules:
+        return None
+    import torch
+
+    return torch
 
 
 def is_data(value) -> bool:
@@ -140,7 +145,15 @@ def encode(value, handle=None):
     return handle(value)
 
 
-RECURRENT_OPTIONS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "dropout", "bidirectional")
+RECURRENT_OPTIONS = (
+    "input_size",
+    "hidden_size",
+    "num_layers",
+    "bias",
+    "batch_first",
+    "dropout",
+    "bidirectional",
+)
 
 
 def _recurrent_layer(layer) -> dict:
@@ -152,8 +165,14 @@ def _recurrent_layer(layer) -> dict:
         options["proj_size"] = layer.proj_size
     state = {name: tensor.detach() for name, tensor in layer.state_dict().items()}
     dtype = next(iter(state.values())).dtype
-    return {"~": "layer", "class": type(layer).__name__, "options": encode(options), "dtype": encode(dtype),
-            "state": encode(state), "training": layer.training}
+    return {
+        "~": "layer",
+        "class": type(layer).__name__,
+        "options": encode(options),
+        "dtype": encode(dtype),
+        "state": encode(state),
+        "training": layer.training,
+    }
 
 
 def _array(tag: str, array: np.ndarray) -> dict:
@@ -231,8 +250,17 @@ def _decode_array(node) -> np.ndarray:
 
 def _numpy_dtype(torch_dtype):
     torch = _torch()
-    names = {torch.float64: "float64", torch.float32: "float32", torch.float16: "float16",
-             torch.int64: "int64", torch.int32: "int32", torch.int16: "int16", torch.int8: "int8",
-             torch.uint8: "uint8", torch.bool: "bool", torch.complex64: "complex64",
-             torch.complex128: "complex128"}
+    names = {
+        torch.float64: "float64",
+        torch.float32: "float32",
+        torch.float16: "float16",
+        torch.int64: "int64",
+        torch.int32: "int32",
+        torch.int16: "int16",
+        torch.int8: "int8",
+        torch.uint8: "uint8",
+        torch.bool: "bool",
+        torch.complex64: "complex64",
+        torch.complex128: "complex128",
+    }
     return names.get(torch_dtype)

@@ -142,7 +142,9 @@ def _plus_one(forward, x, h, p):
 def test_a_right_backward_earns_its_points_behind_a_wrong_forward(check, forward):
     backward = cnp.rnn_step_backward if check is ex02_rnn.check_rnn_step_backward else cnp.rnn_backward
     step = cnp.rnn_step_forward if check is ex02_rnn.check_rnn_step_backward else cnp.rnn_forward
-    forward_check = ex02_rnn.check_rnn_step_forward if step is cnp.rnn_step_forward else ex02_rnn.check_rnn_forward
+    forward_check = ex02_rnn.check_rnn_forward
+    if step is cnp.rnn_step_forward:
+        forward_check = ex02_rnn.check_rnn_step_forward
     with pytest.raises(CheckFailed):
         forward_check(lambda x, h, p: forward(x, h, p))  # the forward is wrong ...
     check(forward, backward)  # ... and the right backward behind it passes

@@ -47,8 +47,13 @@ def random_cell_params(D, H, gates, rng, dtype=np.float64, scale=0.5):
 # Sizes of the checks: unlike the notebook's examples (D = 3, H = 4, N = 2 or 3, T = 6), different from
 # each other (a transposed weight shows), and each of N, T, D, H once equal to 1. A function that
 # hard-codes a size of the notebook fails every time.
-STEP_SIZES = [(5, 7, 8, np.float64), (1, 8, 5, np.float64), (7, 1, 9, np.float64), (8, 5, 1, np.float64),
-              (5, 9, 7, np.float32)]  # (N, D, H, dtype)
+STEP_SIZES = [
+    (5, 7, 8, np.float64),
+    (1, 8, 5, np.float64),
+    (7, 1, 9, np.float64),
+    (8, 5, 1, np.float64),
+    (5, 9, 7, np.float32),
+]  # (N, D, H, dtype)
 SEQUENCE_SIZES = [  # (N, T, D, H, dtype, h0 given)
     (5, 7, 8, 9, np.float64, True),
     (1, 8, 9, 5, np.float64, True),
@@ -99,12 +104,20 @@ def check_numerical_gradient(numerical_gradient):
     rng = check_rng("ex02_rnn.check_numerical_gradient")
     A = rng.standard_normal((4, 2))
     cases = [
-        ("f(x) = tanh(x A), df given", lambda v: np.tanh(v @ A), rng.standard_normal((3, 4)),
-         {"df": rng.standard_normal((3, 2))}),
+        (
+            "f(x) = tanh(x A), df given",
+            lambda v: np.tanh(v @ A),
+            rng.standard_normal((3, 4)),
+            {"df": rng.standard_normal((3, 2))},
+        ),
         ("f(x) = Σ x³, a scalar, df=None", lambda v: np.sum(v**3), rng.standard_normal(5), {}),
         ("f(x) = sin(x) · x[0], df=None", lambda v: np.sin(v) * v[0], rng.standard_normal(4), {}),
-        ("f(x) = x², x of shape (2, 3, 2), df given", lambda v: v**2, rng.standard_normal((2, 3, 2)),
-         {"df": rng.standard_normal((2, 3, 2))}),
+        (
+            "f(x) = x², x of shape (2, 3, 2), df given",
+            lambda v: v**2,
+            rng.standard_normal((2, 3, 2)),
+            {"df": rng.standard_normal((2, 3, 2))},
+        ),
         ("f(x) = x³ with eps=1e-2", lambda v: v**3, rng.standard_normal(3), {"eps": 1e-2}),
         ("f(x) = exp(x) for float32 x", np.exp, rng.standard_normal((2, 2)).astype(np.float32), {}),
         ("x of shape (1,)", lambda v: np.cos(v) * 3, rng.standard_normal(1), {}),
@@ -129,9 +142,15 @@ def _state_layouts(h0):
         start = np.zeros((N, H), right.dtype) if h0 is None else h0
         pairs = [(np.swapaxes(wrong, 0, 1), np.swapaxes(right, 0, 1))]
         for a, b in ((wrong, right),):
-            pairs.append((np.concatenate([start[None], np.swapaxes(a, 0, 1)]),
-                          np.concatenate([start[None], np.swapaxes(b, 0, 1)])))
-            pairs.append((np.concatenate([start[:, None], a], axis=1), np.concatenate([start[:, None], b], axis=1)))
+            pairs.append(
+                (
+                    np.concatenate([start[None], np.swapaxes(a, 0, 1)]),
+                    np.concatenate([start[None], np.swapaxes(b, 0, 1)]),
+                )
+            )
+            pairs.append(
+                (np.concatenate([start[:, None], a], axis=1), np.concatenate([start[:, None], b], axis=1))
+            )
         return pairs
 
     return layouts
@@ -160,9 +179,22 @@ def check_rnn_step_backward(rnn_step_forward, rnn_step_backward):
         expected_h, ref_cache = rnn_step_forward_reference(x, h_prev, params)
         context = f"rnn_step_backward({sizes_text(dtype, N=N, D=D, H=H)})"
         if forward_problem([("h_next", h_next, expected_h)]):
-            grade_backward_alone(context, "rnn_step_forward", rnn_step_forward, rnn_step_backward, args,
-                                 ("h_next", "cache"), (h_next,), (expected_h,), cache, ("dx", "dh_prev", "grads"),
-                                 dtype, rng, rnn_step_backward_reference, ref_cache)
+            grade_backward_alone(
+                context,
+                "rnn_step_forward",
+                rnn_step_forward,
+                rnn_step_backward,
+                args,
+                ("h_next", "cache"),
+                (h_next,),
+                (expected_h,),
+                cache,
+                ("dx", "dh_prev", "grads"),
+                dtype,
+                rng,
+                rnn_step_backward_reference,
+                ref_cache,
+            )
             continue
         dh_next = rng.standard_normal((N, H)).astype(dtype)
         parts = ("dx", "dh_prev", "grads")
@@ -245,9 +277,23 @@ def check_rnn_backward(rnn_forward, rnn_backward):
         h0_text = "h0=None" if h0 is None else "h0 given"
         context = f"rnn_backward({sizes_text(dtype, N=N, T=T, D=D, H=H)}, {h0_text})"
         if forward_problem([("out", out, expected_out)]):
-            grade_backward_alone(context, "rnn_forward", rnn_forward, rnn_backward, (x, h0, params),
-                                 ("out", "cache"), (out,), (expected_out,), cache, ("dx", "dh0", "grads"), dtype,
-                                 rng, rnn_backward_reference, ref_cache, _state_layouts(h0))
+            grade_backward_alone(
+                context,
+                "rnn_forward",
+                rnn_forward,
+                rnn_backward,
+                (x, h0, params),
+                ("out", "cache"),
+                (out,),
+                (expected_out,),
+                cache,
+                ("dx", "dh0", "grads"),
+                dtype,
+                rng,
+                rnn_backward_reference,
+                ref_cache,
+                _state_layouts(h0),
+            )
             continue
         dout = rng.standard_normal((N, T, H)).astype(dtype)
         dx, dh0, grads = returned("rnn_backward", rnn_backward, (dout, cache), ("dx", "dh0", "grads"))
@@ -270,13 +316,24 @@ EXERCISE = Exercise(
     title="The RNN forward and backward, with a gradient check",
     tasks=(
         Task("rnn_step_forward", 2, ("rnn_step_forward",), check_rnn_step_forward, "one RNN step, forward"),
-        Task("numerical_gradient", 2, ("numerical_gradient",), check_numerical_gradient,
-             "central differences"),
-        Task("rnn_step_backward", 3, ("rnn_step_forward", "rnn_step_backward"), check_rnn_step_backward,
-             "one RNN step, backward"),
+        Task(
+            "numerical_gradient", 2, ("numerical_gradient",), check_numerical_gradient, "central differences"
+        ),
+        Task(
+            "rnn_step_backward",
+            3,
+            ("rnn_step_forward", "rnn_step_backward"),
+            check_rnn_step_backward,
+            "one RNN step, backward",
+        ),
         Task("rnn_forward", 2, ("rnn_forward",), check_rnn_forward, "the sequence, forward"),
-        Task("rnn_backward", 3, ("rnn_forward", "rnn_backward"), check_rnn_backward,
-             "backpropagation through time"),
+        Task(
+            "rnn_backward",
+            3,
+            ("rnn_forward", "rnn_backward"),
+            check_rnn_backward,
+            "backpropagation through time",
+        ),
     ),
     forbidden={
         "rnn_step_forward": ("course_lib.numpy.rnn_step_forward",),

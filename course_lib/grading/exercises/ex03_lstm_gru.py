@@ -146,9 +146,22 @@ def check_lstm_step_backward(lstm_step_forward, lstm_step_backward):
         context = f"lstm_step_backward({sizes_text(dtype, N=N, D=D, H=H)}, {UPSTREAM_TEXT[mode]})"
         if forward_problem([("h_next", h_next, h_ref), ("c_next", c_next, c_ref)]):
             names = ("dx", "dh_prev", "dc_prev", "grads")
-            grade_backward_alone(context, "lstm_step_forward", lstm_step_forward, lstm_step_backward, args,
-                                 parts, (h_next, c_next), (h_ref, c_ref), cache, names, dtype, rng,
-                                 lstm_step_backward_reference, ref_cache)
+            grade_backward_alone(
+                context,
+                "lstm_step_forward",
+                lstm_step_forward,
+                lstm_step_backward,
+                args,
+                parts,
+                (h_next, c_next),
+                (h_ref, c_ref),
+                cache,
+                names,
+                dtype,
+                rng,
+                lstm_step_backward_reference,
+                ref_cache,
+            )
             continue
         dh_next = rng.standard_normal((N, H)).astype(dtype) * (mode != "c only")
         dc_next = rng.standard_normal((N, H)).astype(dtype) * (mode != "h only")
@@ -221,9 +234,22 @@ def check_gru_step_backward(gru_step_forward, gru_step_backward):
         expected_h, ref_cache = gru_step_forward_reference(x, h_prev, params)
         context = f"gru_step_backward({sizes_text(dtype, N=N, D=D, H=H)})"
         if forward_problem([("h_next", h_next, expected_h)]):
-            grade_backward_alone(context, "gru_step_forward", gru_step_forward, gru_step_backward, args, parts,
-                                 (h_next,), (expected_h,), cache, ("dx", "dh_prev", "grads"), dtype, rng,
-                                 gru_step_backward_reference, ref_cache)
+            grade_backward_alone(
+                context,
+                "gru_step_forward",
+                gru_step_forward,
+                gru_step_backward,
+                args,
+                parts,
+                (h_next,),
+                (expected_h,),
+                cache,
+                ("dx", "dh_prev", "grads"),
+                dtype,
+                rng,
+                gru_step_backward_reference,
+                ref_cache,
+            )
             continue
         dh_next = rng.standard_normal((N, H)).astype(dtype)
         parts = ("dx", "dh_prev", "grads")
@@ -249,11 +275,21 @@ EXERCISE = Exercise(
     tasks=(
         Task("sigmoid", 1, ("sigmoid",), check_sigmoid, "a sigmoid that never overflows"),
         Task("lstm_step_forward", 2, ("lstm_step_forward",), check_lstm_step_forward, "LSTM step, forward"),
-        Task("lstm_step_backward", 3, ("lstm_step_forward", "lstm_step_backward"), check_lstm_step_backward,
-             "LSTM step, backward"),
+        Task(
+            "lstm_step_backward",
+            3,
+            ("lstm_step_forward", "lstm_step_backward"),
+            check_lstm_step_backward,
+            "LSTM step, backward",
+        ),
         Task("gru_step_forward", 2, ("gru_step_forward",), check_gru_step_forward, "GRU step, forward"),
-        Task("gru_step_backward", 3, ("gru_step_forward", "gru_step_backward"), check_gru_step_backward,
-             "GRU step, backward"),
+        Task(
+            "gru_step_backward",
+            3,
+            ("gru_step_forward", "gru_step_backward"),
+            check_gru_step_backward,
+            "GRU step, backward",
+        ),
     ),
     forbidden={
         "sigmoid": ("course_lib.numpy.sigmoid",),

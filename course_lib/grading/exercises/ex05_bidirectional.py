@@ -172,9 +172,9 @@ def _birnn_hints(reference, x, out, h_n):
 
 
 def _birnn_cases(rng):
-    """(N, T, D, H, dtype): sizes unlike the notebook's and each other's, a batch of one, one step, float32."""
-    return [(5, 7, 8, 9, "float64"), (1, 8, 9, 5, "float64"), (7, 1, 5, 8, "float64"), (8, 5, 1, 7, "float64"),
-            (5, 7, 9, 1, "float64"), (7, 5, 8, 9, "float32")]
+    """(N, T, D, H, dtype): sizes unlike the notebook's and each other's, N, T, D or H = 1, float32."""
+    float64 = [(5, 7, 8, 9), (1, 8, 9, 5), (7, 1, 5, 8), (8, 5, 1, 7), (5, 7, 9, 1)]
+    return [(*sizes, "float64") for sizes in float64] + [(7, 5, 8, 9, "float32")]
 
 
 def check_BiRNN(BiRNN):  # noqa: N802 (the check is named after the class it grades)

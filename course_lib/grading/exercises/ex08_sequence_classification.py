@@ -415,7 +415,10 @@ EXERCISE = Exercise(
         Task("classify", 3, ("classify",), check_classify, "a classifier beyond the baselines"),
     ),
     forbidden={
-        "confusion_matrix": ("course_lib.train.scores.count_matrix", "course_lib.plot.heatmaps.confusion_matrix"),
+        "confusion_matrix": (
+            "course_lib.train.scores.count_matrix",
+            "course_lib.plot.heatmaps.confusion_matrix",
+        ),
         "macro_f1": ("course_lib.train.scores.macro_f1",),
     },
 )
