@@ -73,7 +73,33 @@ def _float32_steps(f, x, df=None, eps=1e-6):
     return grad
 
 
+def _one_sided(f, x, df=None, eps=1e-6):
+    """A forward difference: the slip the feedback must name (and show enough digits of)."""
+    x = np.array(x, dtype=np.float64)
+    base = f(x)
+    df = np.ones_like(base) if df is None else df
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        moved = x.copy()
+        moved[i] += eps
+        grad[i] = np.sum(df * (f(moved) - base)) / eps
+    return grad
+
+
+def _early_states(x, h0, p):
+    """rnn_forward that stores each state before its step updates it."""
+    out, cache = cnp.rnn_forward(x, h0, p)
+    start = np.zeros_like(out[:, 0]) if h0 is None else h0
+    return np.concatenate([start[:, None], out[:, :-1]], axis=1), cache
+
+
 MISTAKES = {
+    "one-sided-differences": (
+        ex02_rnn.check_numerical_gradient, (_one_sided,), "that is a one-sided difference"
+    ),
+    "states-one-step-early": (
+        ex02_rnn.check_rnn_forward, (_early_states,), "store h once step t has updated it, not before"
+    ),
     "no-tanh": (
         ex02_rnn.check_rnn_step_forward, (lambda x, h, p: (_pre_activation(x, h, p), None),),
         "apply tanh to the pre-activation",
@@ -157,6 +183,13 @@ def test_checks_name_typical_mistakes(mistake):
         for _ in range(3):  # a mistake that the sizes can hide (T = 1, H = 1) must show within 3 runs
             check(*functions)
     assert feedback in str(failure.value)
+
+
+def test_feedback_shows_enough_digits_to_tell_the_numbers_apart():
+    with pytest.raises(CheckFailed) as failure:
+        ex02_rnn.check_numerical_gradient(_one_sided)
+    expected, got = str(failure.value).split("(expected ")[1].split(")")[0].split(", got ")
+    assert expected != got and float(expected) != float(got)
 
 
 def test_feedback_names_the_array_the_position_and_gives_each_hint_once():

@@ -37,6 +37,15 @@ def _ifog_lstm(x, h_prev, c_prev, params):
     return cnp.lstm_step_forward(x, h_prev, c_prev, swapped)
 
 
+def _tensorflow_lstm(x, h_prev, c_prev, params):
+    """An LSTM that reads the gate blocks in TensorFlow's order i, g, f, o."""
+    H = h_prev.shape[1]
+    swapped = {
+        key: np.concatenate([v[:H], v[2 * H : 3 * H], v[H : 2 * H], v[3 * H :]]) for key, v in params.items()
+    }
+    return cnp.lstm_step_forward(x, h_prev, c_prev, swapped)
+
+
 def _lstm_without_tanh(x, h_prev, c_prev, params):
     _, c_next, cache = cnp.lstm_step_forward(x, h_prev, c_prev, params)
     return cache.o * c_next, c_next, cache
@@ -63,6 +72,9 @@ MISTAKES = {
         ex03_lstm_gru.check_sigmoid, (lambda a: cnp.sigmoid(a.astype(np.float64)),), "expected dtype float32"
     ),
     "ifog-order": (ex03_lstm_gru.check_lstm_step_forward, (_ifog_lstm,), "torch's order i, f, g, o"),
+    "tensorflow-order": (
+        ex03_lstm_gru.check_lstm_step_forward, (_tensorflow_lstm,), "TensorFlow's gate order"
+    ),
     "no-tanh-of-c": (
         ex03_lstm_gru.check_lstm_step_forward, (_lstm_without_tanh,), "h_next = o ⊙ tanh(c_next)"
     ),

@@ -293,7 +293,17 @@ def _with(**slip):
     return beam
 
 
+def beam_log_prob_grows_after_eos(step, hidden, bos_id, eos_id, beam_size, max_len, length_penalty=0.0):
+    """The right tokens, with log-probabilities added after eos (a finished hypothesis kept extending)."""
+    args = (step, hidden, bos_id, eos_id, beam_size, max_len, length_penalty)
+    tokens, log_prob = ex09.beam_search_reference(*args)
+    return tokens, log_prob - 0.5 * (max_len - len(tokens) + 1)
+
+
 MISTAKES = {
+    "beam-log-prob-grows-after-eos": (
+        ex09.check_beam_search, beam_log_prob_grows_after_eos, "kept growing after eos"
+    ),
     "shift-keeps-eos-in-input": (
         ex09.check_shift_targets, lambda tgt, pad_id: (tgt[:, :-1], tgt[:, 1:]), "is never fed"
     ),

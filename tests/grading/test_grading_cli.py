@@ -128,3 +128,47 @@ def test_usage_error_from_the_command_line(tmp_path):
         )
         assert result.returncode == 2
         assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+MALFORMED = {
+    "metadata-course_lib-not-a-dict": (
+        {"cells": [], "metadata": {"course_lib": "x"}}, 'metadata "course_lib"'
+    ),
+    "unknown-exercise": (
+        {"cells": [], "metadata": {"course_lib": {"exercise": "99_nothing"}}}, "names exercise '99_nothing'"
+    ),
+    "unhashable-exercise": ({"cells": [], "metadata": {"course_lib": {"exercise": []}}}, "names exercise []"),
+    "cells-not-a-list": ({"cells": {"a": 1}, "metadata": {}}, '"cells" should be a JSON list, got dict'),
+    "cell-not-a-dict": ({"cells": ["x"], "metadata": {}}, "cell 1 should be a JSON object, got str"),
+    "bad-cell-type": ({"cells": [{"cell_type": 3}], "metadata": {}}, "cell 1 has cell_type 3"),
+    "nbgrader-not-a-dict": (
+        {"cells": [{"cell_type": "code", "metadata": {"nbgrader": 1}, "source": ""}], "metadata": {}},
+        'the "nbgrader" metadata of cell 1 should be a JSON object',
+    ),
+    "source-not-text": ({"cells": [{"cell_type": "code", "source": 5}], "metadata": {}}, "source of cell 1"),
+    "notebook-a-list": ([], "the notebook should be a JSON object, got list"),
+}
+
+
+@pytest.mark.parametrize("case", MALFORMED)
+def test_malformed_notebooks_are_usage_errors(case, tmp_path, capsys):
+    data, expected = MALFORMED[case]
+    path = tmp_path / "01_windows_and_parameters.ipynb"
+    path.write_text(json.dumps(data))
+    assert main([str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("error: ") and expected in error, error
+
+
+def test_a_folder_is_a_usage_error(tmp_path, capsys):
+    assert main([str(tmp_path)]) == 2
+    assert "is a folder: give one notebook file" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_deleted_function_is_reported_as_deleted(variant, grade):
+    source = "def bag_of_words(token_ids, vocab_size):\n    return np.zeros(vocab_size)\n\ndel bag_of_words\n"
+    result = grade(variant(replace={"bag_of_words": source})).task("bag_of_words")
+    assert result.verdict == "error"
+    assert "bag_of_words is not defined: cell" in result.feedback
+    assert "deletes it (del bag_of_words)" in result.feedback

@@ -99,6 +99,25 @@ def check_rnn_step_forward(rnn_step_forward):
         fail_if(context, mismatch("h_next", h_next, expected, None, hints))
 
 
+ONE_SIDED = (
+    "that is a one-sided difference: use central differences, Σ df ⊙ (f(x + eps e_i) - f(x - eps e_i)) "
+    "/ (2 eps), whose error is O(eps²) rather than O(eps)"
+)
+
+
+def _one_sided(f, x, sign, df=None, eps=1e-6):
+    """What a one-sided difference gives: Σ df ⊙ (f(x ± eps e_i) - f(x)) / (± eps), in float64."""
+    x = np.array(x, dtype=np.float64)
+    base = np.asarray(f(x), dtype=np.float64)
+    df = np.ones_like(base) if df is None else df
+    grad = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        moved = x.copy()
+        moved[i] += sign * eps
+        grad[i] = np.sum(df * (np.asarray(f(moved), dtype=np.float64) - base)) / (sign * eps)
+    return grad
+
+
 def check_numerical_gradient(numerical_gradient):
     """numerical_gradient(f, x, df=None, eps=1e-6) against course_lib.check's, for arrays of 1 to 3 axes."""
     rng = check_rng("ex02_rnn.check_numerical_gradient")
@@ -125,9 +144,9 @@ def check_numerical_gradient(numerical_gradient):
     for text, f, x, options in cases:
         out = call("numerical_gradient", numerical_gradient, f, x, **options)
         expected = numerical_gradient_reference(f, x, **options)
-        hints = ()
+        hints = [(_one_sided(f, x, sign, **options), ONE_SIDED) for sign in (1, -1)]
         if "eps" in options:
-            hints = ((numerical_gradient_reference(f, x), "use the eps you are given, not a fixed step"),)
+            hints.append((numerical_gradient_reference(f, x), "use the eps you are given, not a fixed step"))
         message = mismatch("gradient", out, expected, gradient_tol(np.dtype(np.float64)), hints)
         if message and x.dtype == np.float32:
             message += " (perturb a float64 copy of x: float32 cannot resolve a step of 1e-6)"
@@ -230,7 +249,10 @@ def check_rnn_forward(rnn_forward):
         expected, _ = rnn_forward_reference(x, h0, params)
         start = np.zeros((N, H), dtype) if h0 is None else h0
         not_carried = np.tanh(_pre_activation(x, start[:, None], params))  # every step from h0
+        early = np.concatenate([start[:, None], expected[:, :-1]], axis=1)  # (N, T, H) states one step early
         hints = (
+            (early, "out[:, t] is the state after reading x[:, t]: store h once step t has updated it, "
+                    "not before"),
             (np.swapaxes(expected, 0, 1), "out is batch-first, (N, T, H): stack the states along axis 1"),
             (not_carried, "step t starts from h_{t-1}, the state step t - 1 returned, not from h0"),
         )

@@ -84,7 +84,12 @@ def _lstm_variants(x, h_prev, c_prev, params):
     c = f * c_prev + i * np.tanh(a_g)
     c_sigmoid_g = f * c_prev + i * sigmoid_reference(a_g)
     order = "the gate blocks are in torch's order i, f, g, o (rows 2H to 3H are g)"
+    tensorflow = (
+        "that is TensorFlow's gate order i, g, f, o (its LSTMCell's i, j, f, o); torch's is i, f, g, o: "
+        "rows H to 2H are f, rows 2H to 3H are g"
+    )
     return [
+        (*lstm_step_forward_reference(x, h_prev, c_prev, _permuted(params, (0, 2, 1, 3)))[:2], tensorflow),
         (*lstm_step_forward_reference(x, h_prev, c_prev, _permuted(params, (0, 1, 3, 2)))[:2], order),
         (*lstm_step_forward_reference(x, h_prev, c_prev, _permuted(params, (1, 0, 2, 3)))[:2], order),
         (o * c, c, "h_next = o ⊙ tanh(c_next)"),

@@ -537,7 +537,10 @@ def check_beam_search(beam_search):
             continue
         what = "the most probable output (by exhaustive search) is" if exact else "expected"
         message = f"{what} {_shown_output(ref_tokens, ref_lp)}, got {_shown_output(tokens, log_prob)}"
-        if tokens == ref_tokens:
+        if tokens == ref_tokens and log_prob < ref_lp:
+            message += (" (log_prob kept growing after eos: once a hypothesis emits eos it is finished, and "
+                        "nothing more is added to its log-probability)")
+        elif tokens == ref_tokens:
             message += " (log_prob is the raw sum of the chosen tokens' log-probabilities, eos included)"
         case = (step, hidden, beam_size, max_len, penalty)
         hints = [hint for slip, hint in BEAM_HINTS.items() if _is_slip(case, slip, tokens, log_prob)]
