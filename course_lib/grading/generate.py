@@ -4,8 +4,10 @@ solutions/NN_topic.ipynb -> exercises/NN_topic.ipynb:
 - each `### BEGIN SOLUTION` ... `### END SOLUTION` region becomes, at the marker's indentation,
       # YOUR CODE HERE
       raise NotImplementedError("<hint>")
-  where the hint is the region's first line if it reads `# HINT: <hint>` (a markdown answer region
-  becomes "YOUR ANSWER HERE"); a solution cell without markers is replaced as a whole (nbgrader's rule);
+  where the hint comes from a `# HINT: <hint>` line just before the region, at its indentation, which
+  stays in the exercise (so that nbgrader, which replaces the whole region, keeps it too), or else from
+  the region's first line if it reads so (a markdown answer region becomes "YOUR ANSWER HERE"); a
+  solution cell without markers is replaced as a whole (nbgrader's rule);
 - `### BEGIN HIDDEN TESTS` ... `### END HIDDEN TESTS` regions are removed;
 - outputs and execution counts are cleared;
 - the notebook metadata records the exercise's name and the SHA-256 of the generated cell sources,
@@ -55,7 +57,8 @@ def stub_source(source: str, cell_type: str, where: str) -> str:
                 raise GenerationError(f"{where}: {marker} without {end}")
             if marker == BEGIN_SOLUTION:
                 indent = line[: len(line) - len(line.lstrip())]
-                out += [indent + s for s in _stub(lines[i + 1 : close], cell_type)]
+                before = out[-1] if out and out[-1].startswith(indent + HINT_PREFIX) else None
+                out += [indent + s for s in _stub(lines[i + 1 : close], cell_type, before)]
             i = close + 1
             continue
         if marker in (END_SOLUTION, END_HIDDEN):
@@ -65,10 +68,10 @@ def stub_source(source: str, cell_type: str, where: str) -> str:
     return "\n".join(out)
 
 
-def _stub(region: list[str], cell_type: str) -> list[str]:
+def _stub(region: list[str], cell_type: str, hint_line: str | None = None) -> list[str]:
     if cell_type != "code":
         return ["YOUR ANSWER HERE"]
-    first = region[0].strip() if region else ""
+    first = hint_line.strip() if hint_line else region[0].strip() if region else ""
     hint = first[len(HINT_PREFIX) :].strip() if first.startswith(HINT_PREFIX) else DEFAULT_HINT
     return ["# YOUR CODE HERE", f"raise NotImplementedError({json.dumps(hint, ensure_ascii=False)})"]
 

@@ -95,6 +95,14 @@ def test_stub_keeps_indentation_and_uses_the_hint():
     )
 
 
+def test_a_hint_before_the_region_stays_in_the_exercise():
+    # nbgrader replaces the whole region, so a hint meant to survive it sits just above the region.
+    head = 'def f(x):\n    """Doc."""\n    # HINT: square it\n'
+    source = head + "    ### BEGIN SOLUTION\n    return x * x\n    ### END SOLUTION"
+    expected = head + '    # YOUR CODE HERE\n    raise NotImplementedError("square it")'
+    assert stub_source(source, "code", "cell") == expected
+
+
 def test_hidden_tests_are_removed_and_markdown_answers_stubbed():
     tests = "check(f)\n### BEGIN HIDDEN TESTS\ncheck_more(f)\n### END HIDDEN TESTS\nprint('ok')"
     assert stub_source(tests, "code", "cell") == "check(f)\nprint('ok')"
