@@ -37,8 +37,13 @@ def test_supported_list_matches_requires_python():
     assert setup_venv.SUPPORTED == ((3, 11), (3, 12), (3, 13))
 
 
+def _runs(python):
+    return subprocess.run([python, "-c", "import sys; assert sys.version_info[:2] == (3, 10)"],
+                          capture_output=True).returncode == 0
+
+
 PYENV_310 = map(str, Path.home().glob(".pyenv/versions/3.10*/bin/python"))
-OLD_PYTHONS = [p for p in (shutil.which("python3.10"), *PYENV_310) if p]
+OLD_PYTHONS = [p for p in (*PYENV_310, shutil.which("python3.10")) if p and _runs(p)]
 
 
 @pytest.mark.skipif(not OLD_PYTHONS, reason="no Python 3.10 on this machine")
