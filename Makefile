@@ -2,12 +2,14 @@
 # Both create .venv/ on first use (or when the dependency list or the Python changed) and install
 # the course into it (scripts/setup_venv.py).
 
-# The course supports Python 3.11, 3.12 and 3.13: the first of python3, python3.13, python3.12,
-# python3.11 on PATH that is one of them (PYTHON=... picks another; an unsupported one is refused).
-SUPPORTED_PY := import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)))
-PYTHON ?= $(firstword $(foreach py,python3 python3.13 python3.12 python3.11,\
-          $(shell command -v $(py) >/dev/null 2>&1 && $(py) -c "$(SUPPORTED_PY)" 2>/dev/null && echo $(py))) python3)
+# The course supports Python 3.11, 3.12 and 3.13. PYTHON=... picks one (an unsupported one is
+# refused); otherwise the venv's own Python once the venv exists (so that a later `make grade` never
+# rebuilds it with another version), else the first of python3, python3.13, python3.12, python3.11
+# on PATH that is supported.
 VENV ?= .venv
+SUPPORTED_PY := import sys; sys.exit(sys.version_info[:2] not in ((3, 11), (3, 12), (3, 13)))
+PYTHON ?= $(firstword $(foreach py,$(VENV)/bin/python python3 python3.13 python3.12 python3.11,\
+          $(shell command -v $(py) >/dev/null 2>&1 && $(py) -c "$(SUPPORTED_PY)" 2>/dev/null && echo $(py))) python3)
 BIN := $(VENV)/bin
 # The install stamp is keyed on the dependency list, the setup script and the Python version:
 # editing any of them triggers a reinstall, anything else does not.

@@ -50,15 +50,21 @@ def checkout(tmp_path_factory):
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, copy / name)
     (copy / ".venv").symlink_to(ROOT / ".venv")
-    # The copy must find the venv installed and up to date: `make` there must not reinstall the
-    # course into the shared venv (that would point its editable install at the copy).
-    subprocess.run(["make", "install"], cwd=ROOT, check=True, capture_output=True)
-    assert subprocess.run(["make", "-q", "install"], cwd=copy).returncode == 0, "the venv is not up to date"
+    # `make` in the copy must find this venv installed and up to date, never reinstall it (that would
+    # point its editable install at the copy). With no PYTHON given, make uses the venv's own Python.
+    for where in (ROOT, copy):
+        up_to_date = subprocess.run(["make", "-q", "install"], cwd=where, env=without_python())
+        assert up_to_date.returncode == 0, f"{ROOT / '.venv'} is not up to date: run `make install` first"
     git(copy, "init", "-q", "-b", "main")
     (copy / ".git/info/exclude").write_text(".venv\n")
     git(copy, "add", "-A")
     git(copy, "-c", "user.email=ci@example.org", "-c", "user.name=CI", "commit", "-q", "-m", "course")
     return copy
+
+
+def without_python():
+    """This environment minus PYTHON: `make` then chooses as it does for a student."""
+    return {k: v for k, v in os.environ.items() if k != "PYTHON"}
 
 
 def free_port():
@@ -79,7 +85,7 @@ def lab(checkout):
     tracker = settings / "@jupyterlab/notebook-extension/tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True, exist_ok=True)
     tracker.write_text(json.dumps({"windowingMode": "none"}))
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(checkout.parent / "jupyter-config"),
+    env = {**without_python(), "JUPYTER_CONFIG_DIR": str(checkout.parent / "jupyter-config"),
            "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     with open(log, "w") as out:
         server = subprocess.Popen(["make", "lab", f"LAB_ARGS={args}"], cwd=checkout, stdout=out,
