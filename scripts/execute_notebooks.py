@@ -3,11 +3,14 @@
 Usage:  python scripts/execute_notebooks.py [NOTEBOOK ...]    (default: notebooks/ and solutions/)
 
 Outputs are produced only by executing, never edited by hand. The stored notebook carries no
-per-cell timings, widget state or exact Python version, so re-running it changes only what the
-code computes. Run through `make execute`, which fixes the thread count and hash seed.
+per-cell timings or widget state, so re-running it changes only what the code computes. It keeps
+the kernel's `language_info` (Python version included), exactly what JupyterLab writes when it opens
+the notebook, so opening a notebook in the lab does not mark it changed. Progress bars (stderr) are
+stored as their final state. Run through `make execute`, which fixes the thread count and hash seed.
 """
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -36,9 +39,30 @@ def execute(path: Path, timeout: int) -> float:
     client.execute()
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
-    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = final_stderr(cell.outputs)
     nbformat.write(nb, path)
     return seconds
+
+
+def final_stderr(outputs: list) -> list:
+    """Merge consecutive stderr outputs and keep only what a terminal would show after each `\r`.
+
+    A progress bar redraws its line hundreds of times; the stored notebook keeps the last drawing.
+    Other outputs (stdout, figures, values) are left as they are, in their order.
+    """
+    merged = []
+    for out in outputs:
+        if out.output_type == "stream" and out.name == "stderr" and merged and \
+                merged[-1].output_type == "stream" and merged[-1].name == "stderr":
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    for out in merged:
+        if out.output_type == "stream" and out.name == "stderr":
+            out.text = "\n".join(re.sub(r"^.*\r(?=.)", "", line) for line in out.text.split("\n"))
+    return merged
 
 
 def main(argv=None) -> int:
