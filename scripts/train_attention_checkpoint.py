@@ -137,7 +137,7 @@ def save_run(out, tasks, key, run):
     """Add one run to the artifact at `out` (read, update, atomic replace): runs can be added later."""
     artifact = torch.load(out) if out.exists() else {"runs": {}}
     artifact["settings"], artifact["control_factor"] = SETTINGS, CONTROL_FACTOR
-    artifact["tasks"] = tasks
+    artifact.setdefault("tasks", {}).update(tasks)
     artifact["runs"][key] = run
     tmp = out.with_suffix(".tmp")
     torch.save(artifact, tmp)
