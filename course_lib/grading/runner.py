@@ -8,7 +8,9 @@ the time limit; when it reaches a task's graded cell it forks a copy that keeps 
 is there and answers that task's requests, while it goes on with the next cells. Each task's check
 runs here, in a thread (two at a time): it calls the notebook's functions through remote.Remote
 proxies, on inputs it draws from its own seeded generator, and compares what comes back with its
-references. Nothing the notebook's processes send is taken as a verdict.
+references. Nothing the notebook's processes send is taken as a verdict. When the notebook uses torch,
+the grader imports it too (for the references, limited to one thread) in the background while the
+notebook's process starts, so that the first check does not wait for it.
 
 A cell that has to be killed (a hang the alarm cannot interrupt) or that ends the process
 (os._exit, out of memory) is noted, and the notebook runs again without it for the tasks that
@@ -448,6 +450,7 @@ def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     """Grade one notebook; raises notebook.UsageError if it cannot be graded at all."""
     notebook = read_notebook(path)
     load_exercise_module(notebook.exercise.module)  # the checks exist before any student code runs
+    preload = _preload_for_checks(notebook)  # torch, while the notebook's process starts
     with tempfile.TemporaryDirectory(prefix="course-grading-") as folder, _Subreaper():
         library = sandbox.build_student_library(notebook.exercise, Path(folder))
         grading = _Grading(notebook, timeout, library)
@@ -455,12 +458,44 @@ def grade_notebook(path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
             tasks = grading.run()
         finally:
             grading.close()
+            if preload is not None:
+                preload.join()  # never leave an import half done at exit
     cells = tuple(
         CellReport(index, notebook.cells[index].label, status, message)
         for index, (status, message) in sorted(grading.outcomes.items())
         if status != "ok"
     )
     return GradeReport(str(path), notebook.exercise.name, tasks, cells)
+
+
+class _Preload(threading.Thread):
+    """Import torch in the grader's process (one thread for its operations) while the notebook's runs."""
+
+    def __init__(self):
+        super().__init__(name="course-grading-preload", daemon=True)
+
+    def run(self):
+        try:
+            import torch
+
+            torch.set_num_threads(1)  # the checks' tensors are tiny; more threads only fight the notebook's
+        except Exception:  # a check that needs torch imports it again and reports the error
+            pass
+
+
+def _preload_for_checks(notebook: StudentNotebook) -> _Preload | None:
+    """Start importing torch here if the notebook uses it (its checks then do), before it is needed.
+
+    The import takes one to two seconds of CPU; begun now, it overlaps with the notebook's process
+    starting and running its first cells instead of delaying the first check. None without torch.
+    """
+    if not _available("torch"):
+        return None
+    if not any("torch" in cell.source for cell in notebook.cells if cell.kind == "code"):
+        return None
+    thread = _Preload()
+    thread.start()
+    return thread
 
 
 class _Subreaper:

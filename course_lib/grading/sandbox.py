@@ -120,14 +120,17 @@ def _strip_exercise_module(text: str, path: Path, helpers) -> str:
         for node in tree.body
         if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name not in helpers
     }
-    return _strip(text, names, check_stubs=True)
+    return _strip(text, names, check_stubs=True, tree=tree)
 
 
-def _strip(text: str, names: dict, check_stubs: bool) -> str:
-    """`text` with the body of each function or method in `names` ({qualname: shown}) replaced."""
+def _strip(text: str, names: dict, check_stubs: bool, tree=None) -> str:
+    """`text` with the body of each function or method in `names` ({qualname: shown}) replaced.
+
+    tree: `text` already parsed, if the caller has it (parsing is most of the sandbox's cost).
+    """
     lines = text.splitlines()
     edits = []
-    for node, qualname in _definitions(ast.parse(text)):
+    for node, qualname in _definitions(tree if tree is not None else ast.parse(text)):
         if qualname not in names:
             continue
         if isinstance(node, ast.ClassDef):
