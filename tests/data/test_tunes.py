@@ -1,6 +1,7 @@
 """O'Neill's tunes: sizes, fields, one tune per number, deterministic splits, clear errors, no network."""
 
 import socket
+import subprocess
 import sys
 from collections import Counter
 
@@ -73,3 +74,11 @@ def test_missing_package_error_names_it(monkeypatch):
 
 def test_install_size_is_reported():
     assert 80 < data.distribution_size_mb("music21") < 120  # 94.1 MB for 10.5.1, most of it its corpus
+
+
+def test_music21_is_not_imported():
+    # Imported in a notebook, music21 switches inline figures to double resolution.
+    code = "import sys; from course_lib.data import load_oneills_tunes; load_oneills_tunes(); " \
+           "print('music21' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
