@@ -8,9 +8,9 @@ the time limit; when it reaches a task's graded cell it forks a copy that keeps 
 is there and answers that task's requests, while it goes on with the next cells. Each task's check
 runs here, in a thread (two at a time): it calls the notebook's functions through remote.Remote
 proxies, on inputs it draws from its own seeded generator, and compares what comes back with its
-references. Nothing the notebook's processes send is taken as a verdict. When the notebook uses torch,
-the grader imports it too (for the references, limited to one thread) in the background while the
-notebook's process starts, so that the first check does not wait for it.
+references. Nothing the notebook's processes send is taken as a verdict. When the exercise's checks use
+torch, the grader imports it (limited to one thread) in the background while the notebook's process
+starts, so that the first check does not wait for it.
 
 A cell that has to be killed (a hang the alarm cannot interrupt) or that ends the process
 (os._exit, out of memory) is noted, and the notebook runs again without it for the tasks that
@@ -44,6 +44,10 @@ SHORT_LIMIT = 1.0  # seconds for a cell that already timed out once (enough to d
 MAX_PARALLEL = 2  # checks at a time
 TOKEN_VARIABLE = "COURSE_GRADING_TOKEN"  # marks every process of one grading, to end them all
 PRELOAD = ("numpy", "torch")  # imported once (if the notebook uses it), shared by every task's copy
+# an exercise module whose checks use torch (it imports torch lazily, or compare_torch)
+CHECKS_USE_TORCH = re.compile(
+    r"^\s*(import torch|from torch\b|from course_lib\.grading\.compare_torch)", re.M
+)
 
 
 class GraderError(RuntimeError):
@@ -210,8 +214,10 @@ class _Grading:
             "cells": cells,
             "servers": servers,
             "main_fds": main_fds,
-            "preload": [
-                name for name in PRELOAD if _available(name) and any(name in c["source"] for c in cells)
+            "preload": [  # what the cells that run use (cells after the last graded one never run)
+                name
+                for name in PRELOAD
+                if _available(name) and any(c["run"] and name in c["source"] for c in cells)
             ],
             "memory_limit_bytes": int(notebook.exercise.memory_limit_gib * 2**30),
             "guard": guard,
@@ -484,14 +490,16 @@ class _Preload(threading.Thread):
 
 
 def _preload_for_checks(notebook: StudentNotebook) -> _Preload | None:
-    """Start importing torch here if the notebook uses it (its checks then do), before it is needed.
+    """Start importing torch here if the exercise's checks use it, before the first check needs it.
 
     The import takes one to two seconds of CPU; begun now, it overlaps with the notebook's process
-    starting and running its first cells instead of delaying the first check. None without torch.
+    starting and running its first cells instead of delaying the first check. None when the checks
+    do without torch (their module never imports it, even lazily): they then never load it.
     """
     if not _available("torch"):
         return None
-    if not any("torch" in cell.source for cell in notebook.cells if cell.kind == "code"):
+    source = Path(sys.modules[notebook.exercise.module].__file__).read_text(encoding="utf-8")
+    if not CHECKS_USE_TORCH.search(source):
         return None
     thread = _Preload()
     thread.start()
