@@ -84,6 +84,7 @@ grade: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_numpy.py
 	$(BIN)/python benchmarks/bench_torch.py
+	$(BIN)/python benchmarks/bench_grading.py
 
 clean-venv:
 	rm -rf $(VENV)
