@@ -41,7 +41,8 @@ def test_notebook_uses_the_standard_kernel(path):
     assert "widgets" not in nb.metadata
 
 
-OPENED_IN_THE_LAB = sorted([*ROOT.glob("notebooks/*.ipynb")])
+OPENED_IN_THE_LAB = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb"),
+                            *ROOT.glob("exercises/*.ipynb")])
 
 
 @pytest.mark.parametrize("path", OPENED_IN_THE_LAB, ids=lambda p: f"{p.parent.name}/{p.name}")
