@@ -10,6 +10,7 @@
     ex08_sequence_classification   08_sequence_classification: masked mean, macro-F1, class weights
     ex09_encoder_decoder           09_encoder_decoder: teacher forcing, a masked loss, greedy and beam search
     ex10_attention                 10_attention: a masked softmax, attention forward, backward, decoder step
+    ex11_sentiment                 11_sentiment_of_reviews: negation scope, masked max pooling, a classifier
 
 A module here holds the reference answers and the checks of its tasks, imports only NumPy at
 module level (torch lazily, inside a check), and is found by course_lib.grading.registry
