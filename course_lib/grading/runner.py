@@ -43,7 +43,9 @@ STARTUP_LIMIT = 60.0  # seconds for the notebook's process to start, or to move 
 SHORT_LIMIT = 1.0  # seconds for a cell that already timed out once (enough to define functions)
 MAX_PARALLEL = 2  # checks at a time
 TOKEN_VARIABLE = "COURSE_GRADING_TOKEN"  # marks every process of one grading, to end them all
-PRELOAD = ("numpy", "torch")  # imported once (if the notebook uses it), shared by every task's copy
+# Imported once (if the notebook uses it), shared by every task's copy: {module: what in a cell's
+# source shows that the cell imports it}. course_lib.train imports torch (so does course_lib.torch).
+PRELOAD = {"numpy": ("numpy",), "torch": ("torch", "course_lib.train")}
 # an exercise module whose checks use torch (it imports torch lazily, or compare_torch)
 CHECKS_USE_TORCH = re.compile(
     r"^\s*(import torch|from torch\b|from course_lib\.grading\.compare_torch)", re.M
@@ -216,8 +218,8 @@ class _Grading:
             "main_fds": main_fds,
             "preload": [  # what the cells that run use (cells after the last graded one never run)
                 name
-                for name in PRELOAD
-                if _available(name) and any(c["run"] and name in c["source"] for c in cells)
+                for name, signs in PRELOAD.items()
+                if _available(name) and any(c["run"] and any(s in c["source"] for s in signs) for c in cells)
             ],
             "memory_limit_bytes": int(notebook.exercise.memory_limit_gib * 2**30),
             "guard": guard,
