@@ -46,10 +46,11 @@ LAB_START := notebooks/00_setup_check.ipynb
 lab: $(STAMP)
 	$(NB_ENV) $(BIN)/jupyter lab --LabApp.default_url=/lab/tree/$(LAB_START) $(LAB_DEFAULTS) $(LAB_ARGS)
 
+# --durations lists the 20 slowest tests and notebook cells: the whole run must stay within 15 minutes.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/make_exercises.py --check
-	$(NB_ENV) $(BIN)/python -m pytest $(NBVAL) tests notebooks solutions
+	$(NB_ENV) $(BIN)/python -m pytest $(NBVAL) --durations=20 tests notebooks solutions
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
