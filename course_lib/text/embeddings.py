@@ -9,7 +9,13 @@ import numpy as np
 
 
 def _unit_rows(x):
-    """Rows scaled to unit L2 norm; all-zero rows stay zero (their cosine similarity is 0)."""
+    """Rows scaled to unit L2 norm; all-zero rows stay zero (their cosine similarity is 0).
+
+    Each row is first divided by its largest absolute entry, so that squaring neither underflows
+    (entries near 1e-160 would square to subnormals and lose digits) nor overflows (near 1e160).
+    """
+    largest = np.max(np.abs(x), axis=-1, keepdims=True, initial=0.0)
+    x = x / np.where(largest == 0, 1.0, largest)  # entries in [-1, 1], the largest of each row ±1
     norms = np.linalg.norm(x, axis=-1, keepdims=True)
     return x / np.where(norms == 0, 1.0, norms)
 
