@@ -10,6 +10,7 @@ student's function and turns whatever it raises into feedback, so a check never 
 """
 
 import copy
+import time
 import zlib
 
 import numpy as np
@@ -402,3 +403,19 @@ def sizes_text(dtype=None, **sizes):
     """'N=3, D=4, H=5, float64': the test case, for the start of a feedback line."""
     text = ", ".join(f"{name}={size}" for name, size in sizes.items())
     return f"{text}, {np.dtype(dtype)}" if dtype is not None else text
+
+
+def batch_then_alone(predict, inputs, stride, too_slow):
+    """A held-out classifier's answers: all inputs at once, then every stride-th one on its own.
+
+    predict(list of inputs) -> (M,) array of labels (validated by the caller); too_slow(seconds) -> the
+    feedback when the batch took too long, else None (raised as CheckFailed before any single call).
+    Returns (labels (M,), how many inputs were classified alone, the positions in inputs of those whose
+    label alone differs from their label in the batch).
+    """
+    start = time.perf_counter()
+    labels = predict(inputs)
+    fail_if("", too_slow(time.perf_counter() - start))
+    singles = np.arange(0, len(inputs), stride)
+    alone = np.array([predict([inputs[i]])[0] for i in singles])
+    return labels, len(singles), singles[alone != labels[singles]]

@@ -11,14 +11,13 @@ torch and course_lib.train are imported inside the functions only: every grading
 this module (and the notebook has imported torch before any check that needs it runs).
 """
 
-import time
-
 import numpy as np
 
 from course_lib.check.tolerances import forward_tol, gradient_tol
 from course_lib.grading.compare import (
     CheckFailed,
     StudentError,
+    batch_then_alone,
     call,
     check_rng,
     fail_if,
@@ -373,20 +372,20 @@ def _classify(classify, names, C):
 def check_classify(classify):
     """classify(names) -> (M,) class ids on the held-out names; macro-F1 at least MIN_MACRO_F1."""
     names, labels, C = held_out_names()
-    start = time.perf_counter()
-    pred = _classify(classify, names, C)
-    seconds = time.perf_counter() - start
-    if seconds > PREDICT_SECONDS:
-        raise CheckFailed(f"classify({len(names)} names) took {seconds:.0f} s; it may take at most "
-                          f"{PREDICT_SECONDS:g} s (classify them in one padded batch)")
-    singles = np.arange(0, len(names), SINGLE_STRIDE)
-    alone = np.array([_classify(classify, [names[i]], C)[0] for i in singles])
-    changed = np.flatnonzero(alone != pred[singles])
+
+    def too_slow(seconds):
+        if seconds > PREDICT_SECONDS:
+            return (f"classify({len(names)} names) took {seconds:.0f} s; it may take at most "
+                    f"{PREDICT_SECONDS:g} s (classify them in one padded batch)")
+        return None
+
+    pred, tried, changed = batch_then_alone(lambda batch: _classify(classify, batch, C), names, SINGLE_STRIDE,
+                                            too_slow)
     if len(changed) > MAX_SINGLE_CHANGES:
-        examples = ", ".join(repr(names[singles[k]]) for k in changed[:3])
+        examples = ", ".join(repr(names[i]) for i in changed[:3])
         raise CheckFailed(
             f"a name's class must not depend on the other names of the batch: {len(changed)} of "
-            f"{len(singles)} names (such as {examples}) get another class alone than in a batch of "
+            f"{tried} names (such as {examples}) get another class alone than in a batch of "
             f"{len(names)}; pass the lengths, so that the model stops at each name's last character"
         )
     score = macro_f1_reference(labels, pred, C)
